@@ -1,0 +1,337 @@
+//! The claim framework: a [`Claim`] is one result of the paper turned into a check that
+//! returns a [`Verdict`] with an evidence table of [`Row`]s.
+//!
+//! A failed claim is a verdict (`Status::Fails`), never an `Err`: `Err` means the check could
+//! not run (bad parameters, a solver that did not converge where it must).
+
+use crate::error::Result;
+use crate::format::{sci, Table};
+use serde::Serialize;
+
+/// Outcome of a check (of a row, or of a whole claim).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// The evidence agrees with the statement within the stated tolerance.
+    Holds,
+    /// The evidence cannot decide (standard error too large, solver did not converge).
+    Inconclusive,
+    /// The evidence contradicts the statement.
+    Fails,
+}
+
+impl Status {
+    /// Upper-case label used in tables.
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Holds => "HOLDS",
+            Status::Inconclusive => "INCONCLUSIVE",
+            Status::Fails => "FAILS",
+        }
+    }
+
+    /// Combines row statuses: any `Fails` fails, else any `Inconclusive`, else `Holds`.
+    pub fn combine(statuses: impl IntoIterator<Item = Status>) -> Status {
+        statuses.into_iter().max().unwrap_or(Status::Inconclusive)
+    }
+}
+
+/// One line of evidence: a theoretical value, what was measured, and the tolerance.
+///
+/// `err` is the discrepancy the claim tests (`|measured - theory|` for agreement checks, the
+/// violation `max(0, measured - bound)` for inequalities), and `tol` what is allowed.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Row {
+    /// What this row is about (activation, parameters, quantity).
+    pub label: String,
+    /// Problem size (`n`, or quadrature order), if any.
+    pub n: Option<usize>,
+    /// Number of Monte Carlo replicates, if any.
+    pub reps: Option<usize>,
+    /// Theoretical value (or bound).
+    pub theory: f64,
+    /// Measured value (Monte Carlo mean, quadrature value, ...).
+    pub measured: f64,
+    /// Standard error of `measured` (Monte Carlo) or its numerical error estimate.
+    pub se: f64,
+    /// The discrepancy tested.
+    pub err: f64,
+    /// Allowed discrepancy.
+    pub tol: f64,
+    /// Where `tol` comes from (`"4·SE + 0.5·n^-0.5"`, `"1e-12 abs (closed form)"`).
+    pub tol_source: String,
+    /// `(measured - theory) / se` when `se > 0`.
+    pub z: Option<f64>,
+    /// Row verdict.
+    pub status: Status,
+}
+
+impl Row {
+    /// Agreement check `|measured - theory| <= tol`.
+    ///
+    /// Status: `Holds` if within tolerance, else `Fails` (also for NaN). Callers that detect an
+    /// undecidable point (standard error dominating) downgrade it with [`Row::with_status`].
+    pub fn agreement(
+        label: impl Into<String>,
+        theory: f64,
+        measured: f64,
+        se: f64,
+        tol: f64,
+        tol_source: impl Into<String>,
+    ) -> Row {
+        let err = (measured - theory).abs();
+        let status = if err.is_finite() && err <= tol {
+            Status::Holds
+        } else {
+            Status::Fails
+        };
+        Row {
+            label: label.into(),
+            n: None,
+            reps: None,
+            theory,
+            measured,
+            se,
+            err,
+            tol,
+            tol_source: tol_source.into(),
+            z: (se > 0.0).then(|| (measured - theory) / se),
+            status,
+        }
+    }
+
+    /// Inequality check `measured <= bound + tol` (for lower bounds pass `-value, -bound`, or use
+    /// [`Row::at_least`]). `err` is the violation `max(0, measured - bound)`; `theory` holds the bound.
+    pub fn at_most(
+        label: impl Into<String>,
+        measured: f64,
+        bound: f64,
+        tol: f64,
+        tol_source: impl Into<String>,
+    ) -> Row {
+        let err = (measured - bound).max(0.0);
+        let status = if measured.is_finite() && bound.is_finite() && err <= tol {
+            Status::Holds
+        } else {
+            Status::Fails
+        };
+        Row {
+            label: label.into(),
+            n: None,
+            reps: None,
+            theory: bound,
+            measured,
+            se: 0.0,
+            err,
+            tol,
+            tol_source: tol_source.into(),
+            z: None,
+            status,
+        }
+    }
+
+    /// Inequality check `measured >= bound - tol`.
+    pub fn at_least(
+        label: impl Into<String>,
+        measured: f64,
+        bound: f64,
+        tol: f64,
+        tol_source: impl Into<String>,
+    ) -> Row {
+        let mut r = Row::at_most(label, -measured, -bound, tol, tol_source);
+        r.measured = measured;
+        r.theory = bound;
+        r
+    }
+
+    /// Sets the size.
+    pub fn with_n(mut self, n: usize) -> Row {
+        self.n = Some(n);
+        self
+    }
+
+    /// Sets the number of replicates.
+    pub fn with_reps(mut self, reps: usize) -> Row {
+        self.reps = Some(reps);
+        self
+    }
+
+    /// Sets the standard error (and `z`).
+    pub fn with_se(mut self, se: f64) -> Row {
+        self.se = se;
+        self.z = (se > 0.0).then(|| (self.measured - self.theory) / se);
+        self
+    }
+
+    /// Overrides the status (e.g. `Inconclusive` when SE dominates).
+    pub fn with_status(mut self, status: Status) -> Row {
+        self.status = status;
+        self
+    }
+}
+
+/// Result of checking one claim.
+#[derive(Clone, Debug, Serialize)]
+pub struct Verdict {
+    /// Claim id (`"thm1"`).
+    pub id: String,
+    /// Short title.
+    pub title: String,
+    /// Overall status.
+    pub status: Status,
+    /// Evidence.
+    pub rows: Vec<Row>,
+    /// Free-form remarks (fitted slopes, the region where a claim holds, the paper's wording).
+    pub notes: Vec<String>,
+}
+
+impl Verdict {
+    /// Builds a verdict whose status combines the rows' statuses.
+    pub fn from_rows(claim: &dyn Claim, rows: Vec<Row>, notes: Vec<String>) -> Verdict {
+        let status = Status::combine(rows.iter().map(|r| r.status));
+        Verdict {
+            id: claim.id().to_string(),
+            title: claim.title().to_string(),
+            status,
+            rows,
+            notes,
+        }
+    }
+
+    /// The evidence as a table, numbers rounded to stable digits (theory 7 significant
+    /// digits, measurement and errors 4), as used in snapshots and on the terminal.
+    pub fn table(&self) -> Table {
+        let mut t = Table::new([
+            "check", "n", "reps", "theory", "measured", "se", "err", "tol", "tol from", "status",
+        ]);
+        for r in &self.rows {
+            t.push([
+                r.label.clone(),
+                r.n.map_or("-".into(), |n| n.to_string()),
+                r.reps.map_or("-".into(), |n| n.to_string()),
+                sci(r.theory, 7),
+                sci(r.measured, 4),
+                sci(r.se, 2),
+                sci(r.err, 2),
+                sci(r.tol, 2),
+                r.tol_source.clone(),
+                r.status.label().to_string(),
+            ]);
+        }
+        t
+    }
+
+    /// Full human-readable report: header, table, notes.
+    pub fn report(&self) -> String {
+        let mut s = format!("[{}] {} — {}\n", self.status.label(), self.id, self.title);
+        s.push_str(&self.table().to_text());
+        for n in &self.notes {
+            s.push_str(&format!("  note: {n}\n"));
+        }
+        s
+    }
+}
+
+/// Run-time budget of a check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    /// Small sizes; all claims in about a minute on 2 cores. Used by the test suite.
+    Quick,
+    /// The paper's sizes (n = 2048..4096).
+    Full,
+}
+
+/// How much work a check may do, and with which seed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Budget {
+    /// Quick or full.
+    pub level: Level,
+    /// Base seed of every random stream of the check.
+    pub seed: u64,
+    /// Show progress bars on stderr.
+    pub progress: bool,
+}
+
+impl Budget {
+    /// The default quick budget (seed 2506, no progress bar).
+    pub fn quick() -> Budget {
+        Budget {
+            level: Level::Quick,
+            seed: 2506,
+            progress: false,
+        }
+    }
+
+    /// The full budget.
+    pub fn full() -> Budget {
+        Budget {
+            level: Level::Full,
+            ..Budget::quick()
+        }
+    }
+
+    /// Picks a value by level.
+    pub fn pick<T>(&self, quick: T, full: T) -> T {
+        match self.level {
+            Level::Quick => quick,
+            Level::Full => full,
+        }
+    }
+}
+
+/// One result of the paper as an executable check.
+pub trait Claim: Send + Sync {
+    /// Short stable id (`"prop2"`).
+    fn id(&self) -> &'static str;
+    /// One-line title.
+    fn title(&self) -> &'static str;
+    /// The statement checked, as the evidence supports it (goes into snapshot headers).
+    fn statement(&self) -> &'static str;
+    /// The paper's own wording, where it differs from what holds.
+    fn paper_wording(&self) -> Option<&'static str> {
+        None
+    }
+    /// Runs the check.
+    fn check(&self, budget: &Budget) -> Result<Verdict>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_combination() {
+        assert_eq!(
+            Status::combine([Status::Holds, Status::Holds]),
+            Status::Holds
+        );
+        assert_eq!(
+            Status::combine([Status::Holds, Status::Inconclusive]),
+            Status::Inconclusive
+        );
+        assert_eq!(
+            Status::combine([Status::Inconclusive, Status::Fails]),
+            Status::Fails
+        );
+    }
+
+    #[test]
+    fn rows_fail_outside_tolerance() {
+        assert_eq!(
+            Row::agreement("x", 1.0, 1.1, 0.0, 0.05, "t").status,
+            Status::Fails
+        );
+        assert_eq!(
+            Row::agreement("x", 1.0, 1.01, 0.0, 0.05, "t").status,
+            Status::Holds
+        );
+        assert_eq!(
+            Row::agreement("x", 1.0, f64::NAN, 0.0, 0.05, "t").status,
+            Status::Fails
+        );
+        assert_eq!(Row::at_most("x", 0.9, 1.0, 0.0, "t").status, Status::Holds);
+        assert_eq!(Row::at_least("x", 0.9, 1.0, 0.0, "t").status, Status::Fails);
+        assert_eq!(Row::at_least("x", 1.1, 1.0, 0.0, "t").err, 0.0);
+    }
+}

@@ -1,0 +1,12 @@
+//! `rmt-verify figure` (not implemented yet).
+
+use std::process::ExitCode;
+
+/// Arguments.
+#[derive(clap::Args, Debug)]
+pub struct Args {}
+
+/// Runs the subcommand.
+pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
+    anyhow::bail!("`figure` is not implemented yet")
+}

@@ -1,0 +1,12 @@
+//! `rmt-verify simulate` (not implemented yet).
+
+use std::process::ExitCode;
+
+/// Arguments.
+#[derive(clap::Args, Debug)]
+pub struct Args {}
+
+/// Runs the subcommand.
+pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
+    anyhow::bail!("`simulate` is not implemented yet")
+}

@@ -1,0 +1,184 @@
+//! `rmt-verify list` and `rmt-verify verify`.
+
+use rmt_verify::claim::{Budget, Claim, Level, Status, Verdict};
+use rmt_verify::theorems;
+use serde_json::json;
+use std::process::ExitCode;
+
+/// Output format of `verify`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum VerifyFormat {
+    /// Human-readable tables.
+    Table,
+    /// JSON array of verdicts.
+    Json,
+    /// Markdown (for write-ups and the README).
+    Markdown,
+}
+
+/// Arguments of `list`.
+#[derive(clap::Args, Debug)]
+pub struct ListArgs {
+    /// Print the paper's wording too, where it differs from the checked statement.
+    #[arg(long)]
+    pub verbose: bool,
+}
+
+/// Arguments of `verify`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Only these claims (repeatable); default: all, in paper order.
+    #[arg(long = "claim", value_name = "ID")]
+    pub claims: Vec<String>,
+    /// Small sizes, about a minute for everything (default).
+    #[arg(long, conflicts_with = "full")]
+    pub quick: bool,
+    /// The paper's sizes (n = 2048..4096); several minutes.
+    #[arg(long)]
+    pub full: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = VerifyFormat::Table)]
+    pub format: VerifyFormat,
+    /// Base seed of every random stream.
+    #[arg(long, default_value_t = 2506)]
+    pub seed: u64,
+    /// No progress bars.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// `rmt-verify list`.
+pub fn run_list(args: ListArgs) -> anyhow::Result<ExitCode> {
+    for c in theorems::registry() {
+        println!("{:<10} {}", c.id(), c.title());
+        println!("{:<10} {}", "", c.statement());
+        if args.verbose {
+            if let Some(w) = c.paper_wording() {
+                println!("{:<10} paper: {}", "", w);
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn select(ids: &[String]) -> anyhow::Result<Vec<Box<dyn Claim>>> {
+    let all = theorems::registry();
+    if ids.is_empty() {
+        return Ok(all);
+    }
+    let known: Vec<&str> = all.iter().map(|c| c.id()).collect();
+    for id in ids {
+        if !known.contains(&id.as_str()) {
+            return Err(rmt_verify::Error::UnknownId {
+                kind: "claim".into(),
+                id: id.clone(),
+                known: known.join(", "),
+            }
+            .into());
+        }
+    }
+    Ok(all
+        .into_iter()
+        .filter(|c| ids.iter().any(|i| i == c.id()))
+        .collect())
+}
+
+/// JSON of one verdict (a contract: id, title, status, rows with theory/mean/se/n/tolerance/z).
+pub fn verdict_json(claim: &dyn Claim, v: &Verdict) -> serde_json::Value {
+    let rows: Vec<serde_json::Value> = v
+        .rows
+        .iter()
+        .map(|r| {
+            json!({
+                "label": r.label, "n": r.n, "reps": r.reps, "theory": r.theory,
+                "measured": r.measured, "mean": r.measured, "se": r.se, "err": r.err,
+                "tol": r.tol, "tolerance": r.tol, "tol_source": r.tol_source, "z": r.z,
+                "status": r.status,
+            })
+        })
+        .collect();
+    json!({
+        "id": v.id, "title": v.title, "statement": claim.statement(),
+        "paper_wording": claim.paper_wording(), "status": v.status, "rows": rows, "notes": v.notes,
+    })
+}
+
+/// `rmt-verify verify`.
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let claims = select(&args.claims)?;
+    let budget = Budget {
+        level: if args.full { Level::Full } else { Level::Quick },
+        seed: args.seed,
+        progress: !args.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr()),
+    };
+    let mut worst = Status::Holds;
+    let mut errored = false;
+    let mut json_out = Vec::new();
+    let mut summary = Vec::new();
+    for c in &claims {
+        if budget.progress {
+            eprintln!("checking {} ...", c.id());
+        }
+        let t0 = std::time::Instant::now();
+        match c.check(&budget) {
+            Ok(v) => {
+                worst = worst.max(v.status);
+                summary.push((
+                    c.id(),
+                    c.title(),
+                    v.status.label(),
+                    t0.elapsed().as_secs_f64(),
+                ));
+                match args.format {
+                    VerifyFormat::Table => {
+                        println!("{}", v.report());
+                        if let Some(w) = c.paper_wording() {
+                            println!(
+                                "  paper's wording: {w}\n  supported statement: {}\n",
+                                c.statement()
+                            );
+                        }
+                    }
+                    VerifyFormat::Markdown => {
+                        println!("### `{}` — {} — **{}**\n", v.id, v.title, v.status.label());
+                        println!("{}\n", c.statement());
+                        if let Some(w) = c.paper_wording() {
+                            println!("*Paper's wording:* {w}\n");
+                        }
+                        println!("{}", v.table().to_markdown());
+                        for n in &v.notes {
+                            println!("- {n}");
+                        }
+                        println!();
+                    }
+                    VerifyFormat::Json => json_out.push(verdict_json(c.as_ref(), &v)),
+                }
+            }
+            Err(e) => {
+                errored = true;
+                summary.push((c.id(), c.title(), "ERROR", t0.elapsed().as_secs_f64()));
+                eprintln!("error: claim {}: {e}", c.id());
+                if args.format == VerifyFormat::Json {
+                    json_out.push(json!({"id": c.id(), "title": c.title(), "status": "error", "error": e.to_string(), "rows": []}));
+                }
+            }
+        }
+    }
+    match args.format {
+        VerifyFormat::Json => println!("{}", serde_json::to_string_pretty(&json_out)?),
+        VerifyFormat::Table => {
+            println!("summary:");
+            for (id, title, st, secs) in &summary {
+                println!("  {st:<12} {id:<10} {title}  ({secs:.1} s)");
+            }
+        }
+        VerifyFormat::Markdown => {}
+    }
+    Ok(if errored {
+        ExitCode::from(2)
+    } else if worst == Status::Holds {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}

@@ -1,0 +1,1 @@
+//! (stub) monte_carlo

@@ -1,0 +1,1 @@
+//! Gauss–Hermite rules for the standard Gaussian measure (STUB; foundation issue).
