@@ -1,0 +1,125 @@
+//! Figure registry: every figure of the write-up as a pure data description.
+//!
+//! A [`FigureSpec`] names a figure (`id`, `title`) and holds a `build` function that computes
+//! its panels ([`Plot`]s) for a [`Budget`]; it draws and writes nothing itself.
+//! [`write_figure`] turns the panels into four files in an output directory:
+//!
+//! * `ID.svg`: the panels (one, or a grid of up to [`GRID_COLS`] per row);
+//! * `ID.csv`: the data in long format (`panel, series, style, x, y, y_err, x_lo, x_hi`);
+//! * `ID.md`: title, captions and the same table in markdown, ready to paste;
+//! * `ID.tex`: the same table as a LaTeX `tabular` (booktabs), with the caption as a comment.
+//!
+//! The registered ids (issue 6, SPEC §7) will be `fig1a fig1b fig1c` (ridge vs its equivalent),
+//! the attention figures (E_A and E_RR vs gamma / p / SNR for tanh, relu, sign, cos with
+//! w = 0 / aligned / orthogonal / mismatched) and the spectral figures (eigenvalue histograms of
+//! K and Phi^T Phi/n against the limiting density). Until the theory and Monte Carlo engines
+//! land, the registry holds one **placeholder**, [`demo`], built from synthetic data only.
+
+pub mod demo;
+
+use crate::claim::Budget;
+use crate::error::{Error, Result};
+use crate::format::Table;
+use crate::plot::{long_rows, render_svg_grid, write_file, Plot};
+use std::path::{Path, PathBuf};
+
+/// Maximum number of panels per row in a figure's SVG.
+pub const GRID_COLS: usize = 2;
+
+/// A figure: id, title and the function computing its panels.
+#[derive(Clone, Copy)]
+pub struct FigureSpec {
+    /// Stable id, also the file stem (`fig1a`).
+    pub id: &'static str,
+    /// One-line description shown by `rmt-verify figure --list`.
+    pub title: &'static str,
+    /// Computes the panels for a budget (quick or full).
+    pub build: fn(&Budget) -> Result<Vec<Plot>>,
+}
+
+impl std::fmt::Debug for FigureSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FigureSpec")
+            .field("id", &self.id)
+            .field("title", &self.title)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Every figure, in paper order.
+pub fn registry() -> Vec<FigureSpec> {
+    vec![demo::SPEC]
+}
+
+/// The figure called `id`, or [`Error::UnknownId`] listing the known ids.
+pub fn find(id: &str) -> Result<FigureSpec> {
+    let all = registry();
+    all.iter()
+        .find(|s| s.id == id)
+        .copied()
+        .ok_or_else(|| Error::UnknownId {
+            kind: "figure".into(),
+            id: id.into(),
+            known: all.iter().map(|s| s.id).collect::<Vec<_>>().join(", "),
+        })
+}
+
+/// All panels of a figure as one long-format table (`panel` = 1-based panel number).
+pub fn figure_table(plots: &[Plot]) -> Table {
+    let mut t = Table::new([
+        "panel", "series", "style", "x", "y", "y_err", "x_lo", "x_hi",
+    ]);
+    for (k, p) in plots.iter().enumerate() {
+        for row in long_rows(p) {
+            let mut r = vec![(k + 1).to_string()];
+            r.extend(row);
+            t.push(r);
+        }
+    }
+    t
+}
+
+/// Builds `spec` for `budget` and writes `out_dir/ID.{svg,csv,md,tex}` (creating `out_dir`).
+/// Returns the paths written. Errors: the figure's own build errors, invalid plot data, or
+/// [`Error::Io`] naming the directory or file that could not be created or written.
+pub fn write_figure(spec: &FigureSpec, budget: &Budget, out_dir: &Path) -> Result<Vec<PathBuf>> {
+    let plots = (spec.build)(budget)?;
+    write_plots(spec.id, spec.title, &plots, out_dir)
+}
+
+/// Writes already-built panels as figure `id` (see [`write_figure`]).
+pub fn write_plots(id: &str, title: &str, plots: &[Plot], out_dir: &Path) -> Result<Vec<PathBuf>> {
+    // Render first: invalid data must not leave half a figure on disk.
+    let svg = render_svg_grid(plots, GRID_COLS)?;
+    let table = figure_table(plots);
+    std::fs::create_dir_all(out_dir).map_err(|source| Error::Io {
+        path: out_dir.display().to_string(),
+        source,
+    })?;
+    let mut md = format!("# {id}: {title}\n\n");
+    let mut tex = format!("% {id}: {title}\n");
+    for (k, p) in plots.iter().enumerate() {
+        md.push_str(&format!(
+            "Panel {}: **{}**. {}\n\n",
+            k + 1,
+            p.title,
+            p.caption
+        ));
+        tex.push_str(&format!("% panel {}: {}. {}\n", k + 1, p.title, p.caption));
+    }
+    md.push_str(&table.to_markdown());
+    tex.push_str(&table.to_latex());
+    let files = [
+        ("svg", svg),
+        ("csv", table.to_csv()),
+        ("md", md),
+        ("tex", tex),
+    ];
+    let mut written = Vec::with_capacity(files.len());
+    for (ext, text) in files {
+        let path = out_dir.join(format!("{id}.{ext}"));
+        write_file(&path, &text)?;
+        written.push(path);
+    }
+    Ok(written)
+}
