@@ -587,22 +587,16 @@ fn ticks(lo: f64, hi: f64, log: bool) -> (Vec<f64>, Vec<f64>) {
 
 const SUPERSCRIPT: [char; 10] = ['⁰', '¹', '²', '³', '⁴', '⁵', '⁶', '⁷', '⁸', '⁹'];
 
-/// Tick label for a transformed value.
-fn tick_label(t: f64, log: bool, step_hint: f64) -> String {
+/// Tick label for a transformed value. On a log axis, whole decades are written `10^k` (with
+/// superscripts) when `powers`, else as plain numbers (`0.01`, `1`, `100`).
+fn tick_label(t: f64, log: bool, step_hint: f64, powers: bool) -> String {
     if log {
         let k = t.round();
         if (t - k).abs() < 1e-9 {
-            if (-2.0..=3.0).contains(&k) {
-                return plain_number(10f64.powf(k));
+            if powers {
+                return format!("10{}", superscript(k as i64));
             }
-            let mut s = String::from("10");
-            if k < 0.0 {
-                s.push('⁻');
-            }
-            for c in format!("{}", k.abs() as i64).chars() {
-                s.push(SUPERSCRIPT[c.to_digit(10).unwrap_or(0) as usize]);
-            }
-            return s;
+            return plain_number(10f64.powf(k));
         }
         let v = 10f64.powf(t);
         let mag = v.log10().floor();
@@ -621,6 +615,15 @@ fn tick_label(t: f64, log: bool, step_hint: f64) -> String {
     }
     let decimals = (-mag_step).max(0.0) as usize;
     format!("{t:.decimals$}")
+}
+
+/// Whether a log axis with these major ticks writes decades as powers of ten: yes as soon as
+/// one labelled decade is outside `0.01 ..= 1000` (one style per axis, never mixed).
+fn use_powers(major: &[f64], log: bool) -> bool {
+    log && major.iter().any(|t| {
+        let k = t.round();
+        (t - k).abs() < 1e-9 && !(-2.0..=3.0).contains(&k)
+    })
 }
 
 fn superscript(k: i64) -> String {
@@ -838,7 +841,7 @@ fn draw_panel<'b>(plot: &Plot, area: &DrawingArea<SVGBackend<'b>, Shift>) -> Dra
         .iter()
         .map(|&t| {
             area.estimate_text_size(
-                &tick_label(t, plot.log_y, step_y0),
+                &tick_label(t, plot.log_y, step_y0, use_powers(&ymaj0, plot.log_y)),
                 &TextStyle::from((FAMILY, TICK_PX).into_font()),
             )
             .map_or(0, |d| d.0)
@@ -852,7 +855,7 @@ fn draw_panel<'b>(plot: &Plot, area: &DrawingArea<SVGBackend<'b>, Shift>) -> Dra
         build_chart(body, plot, (x0, x1), (y0, y1), ylabel_w as i32 + 40)
     };
     let mut chart = build(&body, y1)?;
-    let mut corner = pick_corner(plot, &chart, &styles, leg_w, leg_h);
+    let mut corner = pick_corner(plot, &chart, leg_w, leg_h);
     let mut below = false;
     if corner.is_none() && !plot.log_y {
         // Headroom: grow the top by the legend's height fraction.
@@ -862,14 +865,19 @@ fn draw_panel<'b>(plot: &Plot, area: &DrawingArea<SVGBackend<'b>, Shift>) -> Dra
         if frac < 0.45 {
             y1 += (y1 - y0) * frac / (1.0 - frac);
             chart = build(&body, y1)?;
-            corner = pick_corner(plot, &chart, &styles, leg_w, leg_h);
+            corner = pick_corner(plot, &chart, leg_w, leg_h);
         }
     }
     let legend_area;
+    // Below the plot the legend is laid out in as many columns as fit the panel width.
+    let n_series = plot.series.len().max(1) as i32;
+    let below_cols = ((w as i32 - 20) / leg_w).clamp(1, n_series);
+    let below_rows = (n_series + below_cols - 1) / below_cols;
+    let below_h = row_h * below_rows + 10;
     if corner.is_none() {
         below = true;
         let bh = body.dim_in_pixel().1;
-        let (top, bottom) = body.split_vertically(bh.saturating_sub(leg_h as u32 + 4));
+        let (top, bottom) = body.split_vertically(bh.saturating_sub(below_h as u32 + 4));
         legend_area = Some(bottom);
         chart = build(&top, y1)?;
     } else {
@@ -957,17 +965,30 @@ fn draw_panel<'b>(plot: &Plot, area: &DrawingArea<SVGBackend<'b>, Shift>) -> Dra
     }
 
     // Legend.
-    let (legend_root, origin) = if below {
+    if below {
         let la = legend_area.unwrap_or_else(|| body.clone());
         let lw = la.dim_in_pixel().0 as i32;
-        (la, ((lw - leg_w) / 2, 2))
+        let box_w = leg_w * below_cols;
+        let geom = LegendBox {
+            origin: ((lw - box_w) / 2, 2),
+            entry_w: leg_w,
+            cols: below_cols,
+            size: (box_w, below_h),
+            row_h,
+        };
+        draw_legend(&la, plot, &styles, &geom)?;
     } else {
         let root = chart.plotting_area().strip_coord_spec();
         let (pw, ph) = root.dim_in_pixel();
-        let (cx, cy) = corner_origin(corner.unwrap_or(0), pw as i32, ph as i32, leg_w, leg_h);
-        (root, (cx, cy))
-    };
-    draw_legend(&legend_root, plot, &styles, origin, leg_w, leg_h, row_h)?;
+        let geom = LegendBox {
+            origin: corner_origin(corner.unwrap_or(0), pw as i32, ph as i32, leg_w, leg_h),
+            entry_w: leg_w,
+            cols: 1,
+            size: (leg_w, leg_h),
+            row_h,
+        };
+        draw_legend(&root, plot, &styles, &geom)?;
+    }
     Ok(())
 }
 
@@ -1001,6 +1022,8 @@ struct Axis {
     minor: Vec<f64>,
     log: bool,
     step: f64,
+    powers: bool,
+    pad: usize,
 }
 
 impl Axis {
@@ -1010,6 +1033,25 @@ impl Axis {
         } else {
             hi - lo
         };
+        let powers = use_powers(&major, log);
+        // Narrow log ranges get linear ticks (1.6, 1.8, 2, ...): pad them to a common number
+        // of decimals. Mantissa ticks (0.02, 0.05, 0.1) stay as they are.
+        let mantissa = |t: &f64| {
+            let m = 10f64.powf(t - t.floor());
+            (m - m.round()).abs() < 1e-6
+        };
+        let pad = if log && !major.iter().all(mantissa) {
+            major
+                .iter()
+                .map(|&t| {
+                    let l = tick_label(t, true, step, powers);
+                    l.find('.').map_or(0, |i| l.len() - i - 1)
+                })
+                .max()
+                .unwrap_or(0)
+        } else {
+            0
+        };
         Axis {
             lo,
             hi,
@@ -1017,6 +1059,8 @@ impl Axis {
             minor,
             log,
             step,
+            powers,
+            pad,
         }
     }
 }
@@ -1049,7 +1093,13 @@ impl ValueFormatter<f64> for Axis {
     }
 
     fn format_ext(&self, v: &f64) -> String {
-        tick_label(*v, self.log, self.step)
+        let l = tick_label(*v, self.log, self.step, self.powers);
+        if self.pad > 0 {
+            if let Ok(x) = l.parse::<f64>() {
+                return format!("{x:.*}", self.pad);
+            }
+        }
+        l
     }
 }
 
@@ -1070,7 +1120,6 @@ fn corner_origin(c: usize, pw: i32, ph: i32, lw: i32, lh: i32) -> (i32, i32) {
 fn pick_corner(
     plot: &Plot,
     chart: &ChartContext<'_, SVGBackend<'_>, Cartesian2d<Axis, Axis>>,
-    _styles: &[(RGBColor, Marker)],
     lw: i32,
     lh: i32,
 ) -> Option<usize> {
@@ -1154,15 +1203,24 @@ fn pick_corner(
     })
 }
 
+/// Legend layout in pixels of the area it is drawn on.
+struct LegendBox {
+    origin: (i32, i32),
+    entry_w: i32,
+    cols: i32,
+    size: (i32, i32),
+    row_h: i32,
+}
+
 fn draw_legend(
     root: &DrawingArea<SVGBackend<'_>, Shift>,
     plot: &Plot,
     styles: &[(RGBColor, Marker)],
-    (ox, oy): (i32, i32),
-    lw: i32,
-    lh: i32,
-    row_h: i32,
+    geom: &LegendBox,
 ) -> DrawResult<()> {
+    let (ox, oy) = geom.origin;
+    let (lw, lh) = geom.size;
+    let row_h = geom.row_h;
     root.draw(&Rectangle::new(
         [(ox, oy), (ox + lw, oy + lh)],
         WHITE.mix(0.9).filled(),
@@ -1172,8 +1230,9 @@ fn draw_legend(
         RGBColor(170, 170, 170).stroke_width(1),
     ))?;
     for (i, (s, (color, marker))) in plot.series.iter().zip(styles).enumerate() {
-        let cy = oy + 5 + row_h * i as i32 + row_h / 2;
-        let x = ox + 8;
+        let (row, col) = (i as i32 / geom.cols, i as i32 % geom.cols);
+        let cy = oy + 5 + row_h * row + row_h / 2;
+        let x = ox + 8 + geom.entry_w * col;
         match s.style {
             Style::Line => {
                 root.draw(&PathElement::new(
@@ -1235,16 +1294,19 @@ mod tests {
         let (maj, _) = ticks(-0.1, 0.8, true); // ~0.8 .. 6.3
         let vals: Vec<f64> = maj.iter().map(|t| 10f64.powf(*t)).collect();
         assert!(vals.len() >= 3, "{vals:?}");
-        assert_eq!(tick_label(-5.0, true, 1.0), "10⁻⁵");
-        assert_eq!(tick_label(0.0, true, 1.0), "1");
-        assert_eq!(tick_label(2f64.log10(), true, 1.0), "2");
+        assert!(use_powers(&[-5.0, 0.0], true) && !use_powers(&[-2.0, 3.0], true));
+        assert_eq!(tick_label(-5.0, true, 1.0, true), "10⁻⁵");
+        assert_eq!(tick_label(0.0, true, 1.0, true), "10⁰");
+        assert_eq!(tick_label(0.0, true, 1.0, false), "1");
+        assert_eq!(tick_label(-2.0, true, 1.0, false), "0.01");
+        assert_eq!(tick_label(2f64.log10(), true, 1.0, false), "2");
     }
 
     #[test]
     fn linear_ticks_are_nice() {
         let (maj, _) = ticks(0.0, 0.93, false);
         assert_eq!(maj.len(), 5); // 0, 0.2, ..., 0.8
-        assert_eq!(tick_label(maj[1], false, maj[1] - maj[0]), "0.2");
+        assert_eq!(tick_label(maj[1], false, maj[1] - maj[0], false), "0.2");
     }
 
     #[test]

@@ -70,11 +70,37 @@ fn svg_and_csv_are_written_with_labels_and_data() {
     assert!(csv.contains("Monte Carlo,points,1.000000000e-5"));
 }
 
+/// Dense on a log y axis: no headroom trick, the legend goes below the plot.
+fn dense_log() -> Plot {
+    let mut p = dense();
+    p.title = "dense, log y, narrow range".into();
+    p.log_y = true;
+    for s in &mut p.series {
+        for y in &mut s.y {
+            *y += 1.5;
+        }
+    }
+    p
+}
+
+/// Histogram with a density line and linear axes.
+fn spectrum() -> Plot {
+    let samples: Vec<f64> = (0..1000)
+        .map(|i| ((i as f64 + 0.5) / 1000.0).sqrt() * 2.0)
+        .collect();
+    let x: Vec<f64> = (0..=50).map(|i| i as f64 * 0.04).collect();
+    let y: Vec<f64> = x.iter().map(|t| t / 2.0).collect();
+    Plot::new("spectrum, synthetic", "eigenvalue", "density")
+        .caption("samples with density x/2 on [0, 2]")
+        .with(Series::histogram_of("samples", &samples, 20, (0.0, 2.0)).expect("valid"))
+        .with(Series::line("x/2", x, y))
+}
+
 #[test]
 fn grid_and_dense_legend_render() {
     let dir = scratch("grid");
     let path = dir.join("grid.svg");
-    write_svg_grid(&[loglog(), dense()], 2, &path).expect("valid");
+    write_svg_grid(&[loglog(), dense(), dense_log(), spectrum()], 2, &path).expect("valid");
     let text = std::fs::read_to_string(&path).expect("written");
     assert!(text.contains("sin shifted by 5") && text.contains("ridge, synthetic"));
     // Keep a copy for visual inspection when asked to.

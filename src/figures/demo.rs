@@ -5,7 +5,7 @@
 //!
 //! * panel 1: a made-up smooth curve `E(gamma) = e0 + (e1 - e0) gamma / (gamma + g0)` on log-log
 //!   axes as a "theory" line, and "Monte Carlo" points that are the same curve times
-//!   `1 + 0.03 xi`, `xi ~ N(0, 1)` from [`crate::random::stream`], with error bars 0.03 E;
+//!   `1 + 0.08 xi`, `xi ~ N(0, 1)` from [`crate::random::stream`], with error bars 0.08 E;
 //! * panel 2: the Marchenko–Pastur density (ratio c, unit variance)
 //!   `rho(x) = sqrt((b - x)(x - a)) / (2 pi c x)` on `[a, b] = [(1 - sqrt c)^2, (1 + sqrt c)^2]`
 //!   as a line, over a histogram of samples drawn from that density by rejection (synthetic
@@ -42,7 +42,7 @@ pub fn marchenko_pastur(x: f64, c: f64) -> f64 {
 }
 
 fn build(budget: &Budget) -> Result<Vec<Plot>> {
-    let rel_se = 0.03;
+    let rel_se = 0.08;
     let mut p1 = Plot::new(
         "Placeholder: synthetic error curve",
         "regularization γ",
