@@ -206,3 +206,16 @@ fn ids_are_unique() {
     sorted.dedup();
     assert_eq!(sorted.len(), ids.len(), "{ids:?}");
 }
+
+#[test]
+fn degenerate_ranges_and_special_characters_render() {
+    // One point on log axes, a constant line on linear axes: the axis range is widened.
+    let one = Plot::new("one <point> & more", "x", "y")
+        .log(true, true)
+        .with(Series::points("single", vec![3.0], vec![0.5], None));
+    let svg = render_svg(&one).expect("single point");
+    // XML special characters must be escaped, or the SVG does not parse.
+    assert!(!svg.contains("one <point>"), "title not escaped");
+    let flat = Plot::new("flat", "x", "y").with(Series::line("c", vec![1.0, 2.0], vec![7.0, 7.0]));
+    render_svg(&flat).expect("constant line");
+}
