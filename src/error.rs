@@ -105,7 +105,7 @@ pub enum Error {
         known: String,
     },
     /// Input/output failure (writing figures, reports).
-    #[error("cannot write `{path}`: {source}")]
+    #[error("cannot write `{path}`")]
     Io {
         /// Path involved.
         path: String,
