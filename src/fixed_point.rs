@@ -318,7 +318,7 @@ pub fn lu_solve_multi(a: &mut [C64], n: usize, b: &mut [C64], k: usize) -> Resul
             }
         }
         // singular to working precision: pivot below eps * n * max|a|
-        if !(pmax > f64::EPSILON * n as f64 * scale * 1e-3) || !pmax.is_finite() {
+        if pmax <= f64::EPSILON * n as f64 * scale * 1e-3 || !pmax.is_finite() {
             return Err(Error::Linalg {
                 op: "lu_solve".into(),
                 detail: format!("singular matrix (pivot {pmax:.3e} at column {col})"),

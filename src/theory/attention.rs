@@ -58,9 +58,21 @@ impl AttentionParams {
         require_finite("s", s)?;
         // quadrature noise may give nu - a1^2 ~ -1e-16 for (nearly) linear f
         if nu < a1 * a1 * (1.0 - 1e-12) {
-            return Err(Error::param("nu", nu, format!("must be >= a1^2 = {}", a1 * a1)));
+            return Err(Error::param(
+                "nu",
+                nu,
+                format!("must be >= a1^2 = {}", a1 * a1),
+            ));
         }
-        Ok(AttentionParams { c, snr, wk, wq, a1, nu, s })
+        Ok(AttentionParams {
+            c,
+            snr,
+            wk,
+            wq,
+            a1,
+            nu,
+            s,
+        })
     }
 
     /// `a1, nu` from the Hermite coefficients of `act`; `s = -a1` ([`Diag::Zero`]) or
@@ -103,11 +115,31 @@ impl AttentionParams {
 pub fn attention_pencil(p: &AttentionParams) -> Result<Pencil> {
     let sp = p.c.sqrt();
     let sig = p.sigma();
-    let rb = |row, col, coef, kind| RandomBlock { row, col, coef, kind };
+    let rb = |row, col, coef, kind| RandomBlock {
+        row,
+        col,
+        coef,
+        kind,
+    };
     Pencil::new(
-        vec![BlockType::N, BlockType::N, BlockType::N, BlockType::P, BlockType::P, BlockType::P],
+        vec![
+            BlockType::N,
+            BlockType::N,
+            BlockType::N,
+            BlockType::P,
+            BlockType::P,
+            BlockType::P,
+        ],
         p.c,
-        &[(0, 2, p.s), (1, 1, 1.0), (1, 0, -p.s), (2, 2, 1.0), (3, 3, 1.0), (4, 4, 1.0), (5, 5, 1.0)],
+        &[
+            (0, 2, p.s),
+            (1, 1, 1.0),
+            (1, 0, -p.s),
+            (2, 2, 1.0),
+            (3, 3, 1.0),
+            (4, 4, 1.0),
+            (5, 5, 1.0),
+        ],
         &[(0, 0, 1.0)],
         &[
             rb(0, 5, p.a1 / sp, Kind::Zt { v: Some(1) }), // a1 Z^T W^T / sqrt p

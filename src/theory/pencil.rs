@@ -78,8 +78,8 @@ struct Term {
 #[derive(Clone, Debug)]
 pub struct Pencil {
     types: Vec<BlockType>,
-    l0: Vec<C64>,   // nb x nb, constant part
-    l0g: Vec<C64>,  // nb x nb, coefficient of gamma
+    l0: Vec<C64>,  // nb x nb, constant part
+    l0g: Vec<C64>, // nb x nb, coefficient of gamma
     unknowns: Vec<(usize, usize)>,
     uidx: Vec<Option<usize>>, // (var * nb + eq) -> unknown
     terms: Vec<Term>,
@@ -149,7 +149,11 @@ impl Pencil {
                     _ => None,
                 };
                 let unk = uidx[a.col * nb + b.row].ok_or_else(|| {
-                    Error::param("pencil", format!("{a:?} {b:?}"), "pairing of mixed-type blocks")
+                    Error::param(
+                        "pencil",
+                        format!("{a:?} {b:?}"),
+                        "pairing of mixed-type blocks",
+                    )
                 })?;
                 terms.push(Term {
                     r: a.row,
@@ -232,7 +236,10 @@ impl Pencil {
 
     fn restrict(&self, full: &[C64]) -> Vec<C64> {
         let nb = self.blocks();
-        self.unknowns.iter().map(|&(v, e)| full[v * nb + e]).collect()
+        self.unknowns
+            .iter()
+            .map(|&(v, e)| full[v * nb + e])
+            .collect()
     }
 
     /// `dF/dm` at `M = F(m)`, row-major over the unknowns.
@@ -342,10 +349,19 @@ impl Pencil {
             let hh = h.min(1.0 - t);
             let mut gn = (la + (lb - la) * (t + hh)).exp();
             if real || t + hh >= 1.0 {
-                gn = if t + hh >= 1.0 { gamma } else { C64::new(gn.re, 0.0) };
+                gn = if t + hh >= 1.0 {
+                    gamma
+                } else {
+                    C64::new(gn.re, 0.0)
+                };
             }
             let pred = match self.dm_dgamma(&cur.m, cur.gamma) {
-                Ok(dm) => cur.m.iter().zip(&dm).map(|(a, d)| a + d * (gn - cur.gamma)).collect(),
+                Ok(dm) => cur
+                    .m
+                    .iter()
+                    .zip(&dm)
+                    .map(|(a, d)| a + d * (gn - cur.gamma))
+                    .collect(),
                 Err(_) => cur.m.clone(),
             };
             let res = self.newton(gn, pred, 30);
@@ -502,7 +518,11 @@ impl LowRank {
     fn reduced(&self, p: &Pencil, m: &[C64], gamma: C64, dm: Option<&[C64]>) -> Result<Vec<C64>> {
         let nb = p.blocks();
         if self.dims.len() != nb {
-            return Err(Error::param("low-rank dims", self.dims.len(), "one per block"));
+            return Err(Error::param(
+                "low-rank dims",
+                self.dims.len(),
+                "one per block",
+            ));
         }
         let off = self.offsets();
         let n = off[nb];
@@ -537,7 +557,11 @@ impl LowRank {
             for (rb, cb, mat) in &self.blocks {
                 let (dr, dc) = (self.dims[*rb], self.dims[*cb]);
                 if mat.len() != dr * dc {
-                    return Err(Error::param("low-rank block", format!("({rb},{cb})"), "size"));
+                    return Err(Error::param(
+                        "low-rank block",
+                        format!("({rb},{cb})"),
+                        "size",
+                    ));
                 }
                 for i in 0..dr {
                     for j in 0..dc {
@@ -572,7 +596,11 @@ impl LowRank {
         let n = *off.last().unwrap_or(&0);
         let (var, eq) = self.read;
         if self.target.len() != self.dims[var] || self.dims[var] != self.dims[eq] {
-            return Err(Error::param("target", self.target.len(), "size of read block"));
+            return Err(Error::param(
+                "target",
+                self.target.len(),
+                "size of read block",
+            ));
         }
         let r = self.reduced(p, &b.m, b.gamma, None)?;
         let ri = inverse(&r, n)?;

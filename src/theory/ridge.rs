@@ -48,8 +48,18 @@ pub fn ridge_pencil(c: f64, snr: f64) -> Result<(Pencil, LowRank)> {
         &[(1, 1, 1.0)],
         &[(0, 0, 1.0)],
         &[
-            RandomBlock { row: 0, col: 1, coef: 1.0, kind: Kind::Zt { v: None } },
-            RandomBlock { row: 1, col: 0, coef: -1.0, kind: Kind::Z },
+            RandomBlock {
+                row: 0,
+                col: 1,
+                coef: 1.0,
+                kind: Kind::Zt { v: None },
+            },
+            RandomBlock {
+                row: 1,
+                col: 0,
+                coef: -1.0,
+                kind: Kind::Z,
+            },
         ],
     )?;
     let mu = snr.sqrt();
@@ -79,4 +89,3 @@ pub fn ridge_point_pencil(c: f64, snr: f64, gamma: f64) -> Result<TheoryPoint> {
         converged: b.converged,
     })
 }
-

@@ -152,7 +152,9 @@ pub fn kernel_stieltjes(c: f64, a1: f64, nu: f64, s: f64, z: C64) -> Result<C64>
 
 fn kernel_scale(c: f64, a1: f64, nu: f64, s: f64) -> f64 {
     let sig = (nu - a1 * a1).max(0.0).sqrt();
-    s.abs() + a1.abs() * (1.0 + 1.0 / c.sqrt()).powi(2) * (1.0f64).max(1.0 / c) + 2.0 * sig / c.sqrt()
+    s.abs()
+        + a1.abs() * (1.0 + 1.0 / c.sqrt()).powi(2) * (1.0f64).max(1.0 / c)
+        + 2.0 * sig / c.sqrt()
 }
 
 /// Density of the kernel spectrum at the points `xs` (Stieltjes inversion at
@@ -172,11 +174,9 @@ pub fn kernel_density(c: f64, a1: f64, nu: f64, s: f64, xs: &[f64]) -> Result<Ve
     let mut m = kernel_stieltjes(c, a1, nu, s, C64::new(xs[order[0]], eta))?;
     for &i in &order {
         let z = C64::new(xs[i], eta);
-        m = pick(&poly_roots(&kernel_coeffs(c, a1, nu, s, z)), m).ok_or_else(|| {
-            Error::Linalg {
-                op: "cubic".into(),
-                detail: format!("no root at z = {z}"),
-            }
+        m = pick(&poly_roots(&kernel_coeffs(c, a1, nu, s, z)), m).ok_or_else(|| Error::Linalg {
+            op: "cubic".into(),
+            detail: format!("no root at z = {z}"),
         })?;
         out[i] = m.im.max(0.0) / PI;
     }
@@ -213,7 +213,11 @@ fn edges_by_grid<D: Fn(&[f64]) -> Result<Vec<f64>>, P: Fn(f64) -> Result<f64>>(
         }
         Ok(0.5 * (inside + outside))
     };
-    let upper = if last + 1 < k { bis(xs[last], xs[last + 1])? } else { xs[last] };
+    let upper = if last + 1 < k {
+        bis(xs[last], xs[last + 1])?
+    } else {
+        xs[last]
+    };
     let lower = if first == 0 {
         lower_floor.unwrap_or(xs[0])
     } else {
@@ -338,7 +342,10 @@ pub fn gram_stieltjes_a1zero(c: f64, nu: f64, z: C64) -> Result<C64> {
             C64::new(nu * (2.0 / c + 1.0), 0.0),
             C64::new(nu / c, 0.0),
         ];
-        poly_roots(&co).into_iter().map(|w| -(1.0 + w) / zz).collect()
+        poly_roots(&co)
+            .into_iter()
+            .map(|w| -(1.0 + w) / zz)
+            .collect()
     };
     vertical(&roots_m, z)
 }
