@@ -141,6 +141,7 @@ fn small_gamma_table_addendum_3_1() {
         (tanh_p.0, tanh_p.1, 0.25, 1e-5, 0.3760571495, 1e-6),
         (0.5, relu_nu, 4.0, 1e-5, 0.0018788728, 1e-9),
         (0.0, cos_nu, 1.0, 1e-6, 0.0113713542, 1e-9),
+        (0.5, relu_nu, 1.0, 1e-6, 0.0039473435, 1e-9),
     ];
     for (a1, nu, c, g, e, tol) in cases {
         let p = AttentionParams::new(c, 1.0, E1, E1, a1, nu, -a1).unwrap();
