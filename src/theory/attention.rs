@@ -102,7 +102,8 @@ impl AttentionParams {
                 }
             },
         };
-        Self::new(c, snr, wk, wq, h.a1, h.nu.max(h.a1 * h.a1), s)
+        // `+ 0.0` turns -0.0 (a1 = 0) into 0.0 for display
+        Self::new(c, snr, wk, wq, h.a1, h.nu.max(h.a1 * h.a1), s + 0.0)
     }
 
     /// `sigma = sqrt(nu - a1^2)`.
