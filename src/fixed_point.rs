@@ -1,1 +1,456 @@
-//! (stub) fixed_point
+//! Root finders for small complex systems `G(x) = x - F(x) = 0`, as argmin [`Solver`]s.
+//!
+//! argmin 0.11 has no Newton method for systems and no fixed-point/Anderson solver (DEPS.md), so
+//! this module adds two, modelled on argmin's Landweber solver file:
+//!
+//! * [`DampedNewton`]: `x_{k+1} = x_k - lambda J(x_k)^{-1} G(x_k)` with the analytic Jacobian
+//!   `J = dG/dx` supplied by the problem and backtracking `lambda = 1, 1/2, 1/4, ...` until the
+//!   residual decreases (Armijo-type test `r(x_{k+1}) < (1 - 1e-4 lambda) r(x_k)`);
+//! * [`DampedPicard`]: `x_{k+1} = x_k - d G(x_k) = (1 - d) x_k + d F(x_k)`.
+//!
+//! Both use the *relative residual* `r(x) = max_i |G_i(x)| / max(1, max_i |x_i|)` as the argmin
+//! cost, so argmin's `target_cost` is the stopping rule and `max_iters` the cap. The unknowns are
+//! `Vec<Complex64>` (never faer types, STYLE.md), so the same code serves real `gamma > 0` and
+//! complex `gamma = -z`. [`solve_newton`] / [`solve_picard`] run the argmin executor and return a
+//! [`FixedPointSolution`] carrying `(converged, iterations, residual)`; non-convergence is a
+//! status, not an error (callers turn it into [`Error::NoConvergence`] with context).
+//!
+//! This file is the only one that touches argmin (STYLE.md §3). It also holds a tiny dense
+//! complex LU with partial pivoting ([`lu_solve`], [`inverse`]) for the 3x3 .. 30x30 systems of
+//! the pencil (faer's setup cost dominates at these sizes).
+//!
+//! ## References
+//! Kelley, C. T. (2003): Solving Nonlinear Equations with Newton's Method, SIAM (backtracking);
+//! ADDENDUM §3 (Newton + continuation for the MDE).
+
+use crate::error::{Error, Result};
+use argmin::core::{
+    CostFunction, Executor, IterState, Jacobian, Operator, Problem, Solver, State, KV,
+};
+use num_complex::Complex64 as C64;
+
+/// A square system `G(x) = 0` with an analytic Jacobian.
+pub trait RootSystem {
+    /// Number of unknowns.
+    fn dim(&self) -> usize;
+    /// The residual `G(x)` (for a fixed point `x = F(x)`, `G(x) = x - F(x)`).
+    fn residual(&self, x: &[C64]) -> Result<Vec<C64>>;
+    /// The Jacobian `dG/dx`, row-major `dim x dim`.
+    fn jacobian(&self, x: &[C64]) -> Result<Vec<C64>>;
+}
+
+/// Relative residual `max |g| / max(1, max |x|)`.
+pub fn relative_residual(g: &[C64], x: &[C64]) -> f64 {
+    let gn = g.iter().map(|v| v.norm()).fold(0.0, f64::max);
+    let xn = x.iter().map(|v| v.norm()).fold(1.0, f64::max);
+    gn / xn
+}
+
+/// Adapter that exposes a [`RootSystem`] to argmin.
+struct Adapter<'a, S: RootSystem>(&'a S);
+
+impl<S: RootSystem> Operator for Adapter<'_, S> {
+    type Param = Vec<C64>;
+    type Output = Vec<C64>;
+    fn apply(&self, x: &Vec<C64>) -> std::result::Result<Vec<C64>, argmin::core::Error> {
+        Ok(self.0.residual(x)?)
+    }
+}
+
+impl<S: RootSystem> Jacobian for Adapter<'_, S> {
+    type Param = Vec<C64>;
+    type Jacobian = Vec<C64>;
+    fn jacobian(&self, x: &Vec<C64>) -> std::result::Result<Vec<C64>, argmin::core::Error> {
+        Ok(self.0.jacobian(x)?)
+    }
+}
+
+impl<S: RootSystem> CostFunction for Adapter<'_, S> {
+    type Param = Vec<C64>;
+    type Output = f64;
+    fn cost(&self, x: &Vec<C64>) -> std::result::Result<f64, argmin::core::Error> {
+        let g = self.0.residual(x)?;
+        Ok(relative_residual(&g, x))
+    }
+}
+
+type St = IterState<Vec<C64>, (), (), (), (), f64>;
+
+fn take_param(state: &mut St, who: &str) -> std::result::Result<Vec<C64>, argmin::core::Error> {
+    state.take_param().ok_or_else(|| {
+        anyhow::anyhow!("`{who}` requires an initial parameter vector (Executor::configure)")
+    })
+}
+
+/// Damped Newton with analytic Jacobian and residual backtracking (see module docs).
+#[derive(Clone, Debug)]
+pub struct DampedNewton {
+    /// Maximal number of step halvings per iteration.
+    pub max_backtrack: usize,
+    cached: Option<Vec<C64>>,
+}
+
+impl DampedNewton {
+    /// A new solver (30 halvings at most, i.e. `lambda >= 2^-30`).
+    pub fn new() -> Self {
+        DampedNewton {
+            max_backtrack: 30,
+            cached: None,
+        }
+    }
+}
+
+impl Default for DampedNewton {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<'a, S: RootSystem> Solver<Adapter<'a, S>, St> for DampedNewton {
+    fn name(&self) -> &str {
+        "DampedNewton"
+    }
+
+    fn init(
+        &mut self,
+        problem: &mut Problem<Adapter<'a, S>>,
+        mut state: St,
+    ) -> std::result::Result<(St, Option<KV>), argmin::core::Error> {
+        let x = take_param(&mut state, "DampedNewton")?;
+        let g = problem.apply(&x)?;
+        let r = relative_residual(&g, &x);
+        self.cached = Some(g);
+        Ok((state.param(x).cost(r), None))
+    }
+
+    fn next_iter(
+        &mut self,
+        problem: &mut Problem<Adapter<'a, S>>,
+        mut state: St,
+    ) -> std::result::Result<(St, Option<KV>), argmin::core::Error> {
+        let x = take_param(&mut state, "DampedNewton")?;
+        let g = match self.cached.take() {
+            Some(g) => g,
+            None => problem.apply(&x)?,
+        };
+        let r0 = relative_residual(&g, &x);
+        let n = x.len();
+        let mut j = problem.jacobian(&x)?;
+        let mut step = g.clone();
+        lu_solve(&mut j, n, &mut step)?;
+        let mut lam = 1.0;
+        let mut best: Option<(Vec<C64>, Vec<C64>, f64)> = None;
+        for _ in 0..=self.max_backtrack {
+            let xt: Vec<C64> = x.iter().zip(&step).map(|(a, b)| a - b * lam).collect();
+            let gt = problem.apply(&xt)?;
+            let rt = relative_residual(&gt, &xt);
+            let ok = rt.is_finite() && rt < r0 * (1.0 - 1e-4 * lam);
+            if rt.is_finite() && best.as_ref().is_none_or(|b| rt < b.2) {
+                best = Some((xt, gt, rt));
+            }
+            if ok {
+                break;
+            }
+            lam *= 0.5;
+        }
+        match best {
+            Some((xt, gt, rt)) if rt <= r0 => {
+                self.cached = Some(gt);
+                Ok((state.param(xt).cost(rt), None))
+            }
+            // no decrease at all: keep x (the executor stops at max_iters; status = not converged)
+            _ => {
+                self.cached = Some(g);
+                Ok((state.param(x).cost(r0), None))
+            }
+        }
+    }
+}
+
+/// Damped fixed-point (Picard) iteration `x <- x - d G(x) = (1-d) x + d F(x)`.
+#[derive(Clone, Debug)]
+pub struct DampedPicard {
+    /// Damping `d in (0, 1]`.
+    pub damp: f64,
+}
+
+impl<'a, S: RootSystem> Solver<Adapter<'a, S>, St> for DampedPicard {
+    fn name(&self) -> &str {
+        "DampedPicard"
+    }
+
+    fn init(
+        &mut self,
+        problem: &mut Problem<Adapter<'a, S>>,
+        mut state: St,
+    ) -> std::result::Result<(St, Option<KV>), argmin::core::Error> {
+        let x = take_param(&mut state, "DampedPicard")?;
+        let r = problem.cost(&x)?;
+        Ok((state.param(x).cost(r), None))
+    }
+
+    fn next_iter(
+        &mut self,
+        problem: &mut Problem<Adapter<'a, S>>,
+        mut state: St,
+    ) -> std::result::Result<(St, Option<KV>), argmin::core::Error> {
+        let x = take_param(&mut state, "DampedPicard")?;
+        let g = problem.apply(&x)?;
+        let xn: Vec<C64> = x.iter().zip(&g).map(|(a, b)| a - b * self.damp).collect();
+        // cost of the *previous* iterate (one residual evaluation per iteration)
+        let r = relative_residual(&g, &x);
+        Ok((state.param(xn).cost(r), None))
+    }
+}
+
+/// Stopping options.
+#[derive(Clone, Copy, Debug)]
+pub struct SolveOpts {
+    /// Relative residual tolerance (argmin `target_cost`).
+    pub tol: f64,
+    /// Iteration cap.
+    pub max_iters: u64,
+}
+
+impl Default for SolveOpts {
+    /// `tol = 1e-13` (SPEC §5.3, ADDENDUM §3: relative tolerance reached at gamma down to 1e-10),
+    /// 100 Newton iterations.
+    fn default() -> Self {
+        SolveOpts {
+            tol: 1e-13,
+            max_iters: 100,
+        }
+    }
+}
+
+/// Result of a solve with its status.
+#[derive(Clone, Debug)]
+pub struct FixedPointSolution {
+    /// Final iterate.
+    pub x: Vec<C64>,
+    /// Iterations used.
+    pub iterations: usize,
+    /// Final relative residual.
+    pub residual: f64,
+    /// `residual <= tol`.
+    pub converged: bool,
+}
+
+fn to_err(e: argmin::core::Error) -> Error {
+    match e.downcast::<Error>() {
+        Ok(e) => e,
+        Err(e) => Error::Linalg {
+            op: "fixed point".into(),
+            detail: format!("{e:#}"),
+        },
+    }
+}
+
+fn run<'a, S: RootSystem, V: Solver<Adapter<'a, S>, St>>(
+    sys: &'a S,
+    solver: V,
+    x0: Vec<C64>,
+    opts: SolveOpts,
+) -> Result<FixedPointSolution> {
+    if x0.len() != sys.dim() {
+        return Err(Error::param("x0", x0.len(), "wrong length"));
+    }
+    let res = Executor::new(Adapter(sys), solver)
+        .configure(|s| s.param(x0).max_iters(opts.max_iters).target_cost(opts.tol))
+        .timer(false)
+        .run()
+        .map_err(to_err)?;
+    let st = res.state();
+    let x = st.get_param().cloned().unwrap_or_default();
+    let residual = st.get_cost();
+    Ok(FixedPointSolution {
+        x,
+        iterations: st.get_iter() as usize,
+        residual,
+        converged: residual <= opts.tol,
+    })
+}
+
+/// Runs [`DampedNewton`] from `x0`.
+pub fn solve_newton<S: RootSystem>(
+    sys: &S,
+    x0: Vec<C64>,
+    opts: SolveOpts,
+) -> Result<FixedPointSolution> {
+    run(sys, DampedNewton::new(), x0, opts)
+}
+
+/// Runs [`DampedPicard`] with damping `damp` from `x0`.
+pub fn solve_picard<S: RootSystem>(
+    sys: &S,
+    x0: Vec<C64>,
+    damp: f64,
+    opts: SolveOpts,
+) -> Result<FixedPointSolution> {
+    if !(damp > 0.0 && damp <= 1.0) {
+        return Err(Error::param("damp", damp, "must be in (0, 1]"));
+    }
+    run(sys, DampedPicard { damp }, x0, opts)
+}
+
+/// Solves `A x = b` in place (`a` row-major `n x n`, overwritten by its LU factors; `b` by `x`).
+/// Partial pivoting; a zero pivot is an [`Error::Linalg`].
+pub fn lu_solve(a: &mut [C64], n: usize, b: &mut [C64]) -> Result<()> {
+    lu_solve_multi(a, n, b, 1)
+}
+
+/// Solves `A X = B` in place for `k` right-hand sides (`b` row-major `n x k`).
+pub fn lu_solve_multi(a: &mut [C64], n: usize, b: &mut [C64], k: usize) -> Result<()> {
+    if a.len() != n * n || b.len() != n * k {
+        return Err(Error::Linalg {
+            op: "lu_solve".into(),
+            detail: "dimension mismatch".into(),
+        });
+    }
+    // pivoting and the singularity test use |re| + |im| (no hypot; within a factor sqrt 2)
+    let scale = a.iter().map(|v| v.l1_norm()).fold(0.0, f64::max);
+    for col in 0..n {
+        let (mut piv, mut pmax) = (col, a[col * n + col].l1_norm());
+        for r in col + 1..n {
+            let v = a[r * n + col].l1_norm();
+            if v > pmax {
+                piv = r;
+                pmax = v;
+            }
+        }
+        // exactly singular (or non-finite) only: ill-conditioned Jacobians (condition ~ 1/gamma^2
+        // at small gamma, ADDENDUM §3) are legitimate; Newton's residual test judges the result
+        if pmax <= f64::MIN_POSITIVE * scale || !pmax.is_finite() {
+            return Err(Error::Linalg {
+                op: "lu_solve".into(),
+                detail: format!("singular matrix (pivot {pmax:.3e} at column {col})"),
+            });
+        }
+        if piv != col {
+            for j in 0..n {
+                a.swap(col * n + j, piv * n + j);
+            }
+            for j in 0..k {
+                b.swap(col * k + j, piv * k + j);
+            }
+        }
+        let inv = C64::new(1.0, 0.0) / a[col * n + col];
+        for r in col + 1..n {
+            let f = a[r * n + col] * inv;
+            if f == C64::new(0.0, 0.0) {
+                continue;
+            }
+            a[r * n + col] = f;
+            for j in col + 1..n {
+                let t = a[col * n + j];
+                a[r * n + j] -= f * t;
+            }
+            for j in 0..k {
+                let t = b[col * k + j];
+                b[r * k + j] -= f * t;
+            }
+        }
+    }
+    for col in (0..n).rev() {
+        let inv = C64::new(1.0, 0.0) / a[col * n + col];
+        for j in 0..k {
+            let mut s = b[col * k + j];
+            for c in col + 1..n {
+                s -= a[col * n + c] * b[c * k + j];
+            }
+            b[col * k + j] = s * inv;
+        }
+    }
+    Ok(())
+}
+
+/// Inverse of a row-major `n x n` complex matrix.
+pub fn inverse(a: &[C64], n: usize) -> Result<Vec<C64>> {
+    let mut lu = a.to_vec();
+    let mut b = vec![C64::new(0.0, 0.0); n * n];
+    for i in 0..n {
+        b[i * n + i] = C64::new(1.0, 0.0);
+    }
+    lu_solve_multi(&mut lu, n, &mut b, n)?;
+    Ok(b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `x_i = cos(x_i) / 2` componentwise (contraction), plus a complex scalar `x^2 = -1 + 0i`.
+    struct Cosine;
+    impl RootSystem for Cosine {
+        fn dim(&self) -> usize {
+            2
+        }
+        fn residual(&self, x: &[C64]) -> Result<Vec<C64>> {
+            Ok(x.iter().map(|v| v - v.cos() * 0.5).collect())
+        }
+        fn jacobian(&self, x: &[C64]) -> Result<Vec<C64>> {
+            let one = C64::new(1.0, 0.0);
+            Ok(vec![
+                one + x[0].sin() * 0.5,
+                C64::default(),
+                C64::default(),
+                one + x[1].sin() * 0.5,
+            ])
+        }
+    }
+
+    #[test]
+    fn newton_and_picard_agree() {
+        let x0 = vec![C64::new(0.0, 0.0); 2];
+        let a = solve_newton(&Cosine, x0.clone(), SolveOpts::default()).unwrap();
+        let b = solve_picard(
+            &Cosine,
+            x0,
+            1.0,
+            SolveOpts {
+                tol: 1e-13,
+                max_iters: 500,
+            },
+        )
+        .unwrap();
+        assert!(a.converged && b.converged, "{a:?} {b:?}");
+        assert!(a.iterations < 10 && b.iterations > a.iterations);
+        // root of x = cos(x)/2: 0.4501836112948736 (reference: 16 digits, bisection)
+        assert!((a.x[0].re - 0.450_183_611_294_873_6).abs() < 1e-14);
+        assert!((b.x[1].re - a.x[1].re).abs() < 1e-12);
+    }
+
+    #[test]
+    fn cap_is_a_status() {
+        let r = solve_picard(
+            &Cosine,
+            vec![C64::new(3.0, 0.0); 2],
+            0.01,
+            SolveOpts {
+                tol: 1e-13,
+                max_iters: 3,
+            },
+        )
+        .unwrap();
+        assert!(!r.converged && r.iterations == 3 && r.residual > 1e-3);
+    }
+
+    #[test]
+    fn lu_inverse() {
+        let a = vec![
+            C64::new(0.0, 0.0),
+            C64::new(2.0, 1.0),
+            C64::new(1.0, 0.0),
+            C64::new(3.0, -1.0),
+        ];
+        let ai = inverse(&a, 2).unwrap();
+        for i in 0..2 {
+            for j in 0..2 {
+                let s: C64 = (0..2).map(|k| a[i * 2 + k] * ai[k * 2 + j]).sum();
+                let e = if i == j { 1.0 } else { 0.0 };
+                assert!((s - e).norm() < 1e-15 * 8.0); // eps x size
+            }
+        }
+        assert!(inverse(&[C64::default(); 4], 2).is_err());
+    }
+}

@@ -1,1 +1,83 @@
-//! Deterministic equivalents (stub).
+//! Deterministic equivalents: the ridge closed form (SPEC §4), a generic linear-pencil / matrix
+//! Dyson equation solver (SPEC §5, ADDENDUM §3) and its attention instance, the spectral laws of
+//! `K` and `Phi^T Phi/n` (ADDENDUM §1) and the helpers for the bounds (ADDENDUM §2).
+//!
+//! Every computed point is a [`TheoryPoint`] carrying the solver status.
+
+pub mod attention;
+pub mod bounds;
+pub mod pencil;
+pub mod ridge;
+pub mod spectral;
+
+pub use attention::{attention_path, attention_point, AttentionParams};
+pub use bounds::{first_moment_gram, psi_c, psi_inf, r1_closed, r1_pencil, r1_ridge};
+pub use ridge::{ridge_point, ridge_point_pencil};
+pub use spectral::{
+    gram_density, gram_edges, gram_stieltjes, gram_stieltjes_a1zero, kernel_density, kernel_edges,
+    kernel_stieltjes,
+};
+
+use crate::error::{Error, Result};
+use serde::Serialize;
+
+/// One deterministic-equivalent point with its solver status.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TheoryPoint {
+    /// Ridge parameter.
+    pub gamma: f64,
+    /// Memorization error `E = -gamma^2 d/dgamma (y^T Q y/n)`.
+    #[serde(rename = "E")]
+    pub e: f64,
+    /// Limit of `y^T Q y / n`.
+    #[serde(rename = "yQy")]
+    pub yqy: f64,
+    /// Limit of `tr Q / n`.
+    #[serde(rename = "trQ")]
+    pub trq: f64,
+    /// Solver iterations (0 for closed forms).
+    pub iterations: usize,
+    /// Final relative residual of the fixed point (0 for closed forms).
+    pub residual: f64,
+    /// Whether the solver reached its tolerance.
+    pub converged: bool,
+}
+
+/// Parses a gamma list: `"0.1,1,10"` or `"logspace:LO:HI:K"` (K values from LO to HI, equally
+/// spaced in log; LO, HI are the values themselves, e.g. `logspace:1e-3:10:50`). Every gamma must
+/// be finite and > 0.
+pub fn parse_gammas(s: &str) -> Result<Vec<f64>> {
+    let num = |t: &str| -> Result<f64> {
+        let v: f64 = t
+            .trim()
+            .parse()
+            .map_err(|_| Error::param("gamma", t, "not a number"))?;
+        crate::error::require_positive("gamma", v)
+    };
+    let s = s.trim();
+    if let Some(rest) = s.strip_prefix("logspace:") {
+        let parts: Vec<&str> = rest.split(':').collect();
+        if parts.len() != 3 {
+            return Err(Error::param("gamma", s, "expected logspace:LO:HI:K"));
+        }
+        let (lo, hi) = (num(parts[0])?, num(parts[1])?);
+        let k: usize = parts[2]
+            .trim()
+            .parse()
+            .map_err(|_| Error::param("gamma", s, "K must be a positive integer"))?;
+        if k == 0 {
+            return Err(Error::param("gamma", s, "K must be >= 1"));
+        }
+        if k == 1 {
+            return Ok(vec![lo]);
+        }
+        let (a, b) = (lo.ln(), hi.ln());
+        return Ok((0..k)
+            .map(|i| (a + (b - a) * i as f64 / (k - 1) as f64).exp())
+            .collect());
+    }
+    if s.is_empty() {
+        return Err(Error::param("gamma", s, "empty list"));
+    }
+    s.split(',').map(num).collect()
+}

@@ -1,0 +1,91 @@
+//! Ridge regression on raw tokens (paper Proposition 2; SPEC §4).
+//!
+//! `m(gamma, c)` is the positive root of `gamma m^2 + (gamma + c - 1) m - 1 = 0` (Marchenko–Pastur
+//! Stieltjes transform of `X^T X/n` at `-gamma`), `g = m(1+m)/(1 + m(1+snr))` is the limit of
+//! `y^T Q y/n`, and `E_RR = -gamma^2 g'(gamma)` with `m' = -(m^2+m)/(2 gamma m + gamma + c - 1)`,
+//! `dg/dm = [(1+2m)(1+a m) - a m(1+m)]/(1+a m)^2`, `a = 1 + snr`. The same quantities come out
+//! of the 2-block pencil [`ridge_pencil`] (cross-check, SPEC §5.6).
+
+use super::pencil::{BlockType, Kind, LowRank, Pencil, RandomBlock};
+use super::TheoryPoint;
+use crate::error::{require_nonnegative, require_positive, Result};
+
+/// Closed-form ridge point: `trQ = m`, `yQy = g`, `E = -gamma^2 g'`.
+pub fn ridge_point(c: f64, snr: f64, gamma: f64) -> Result<TheoryPoint> {
+    require_positive("c", c)?;
+    require_nonnegative("snr", snr)?;
+    require_positive("gamma", gamma)?;
+    let b = gamma + c - 1.0;
+    let disc = (b * b + 4.0 * gamma).sqrt();
+    // stable form of the positive root: (-b + disc)/(2 gamma) = 2/(b + disc) when b > 0
+    let m = if b > 0.0 {
+        2.0 / (b + disc)
+    } else {
+        (-b + disc) / (2.0 * gamma)
+    };
+    let dm = -(m * m + m) / (2.0 * gamma * m + gamma + c - 1.0);
+    let a = 1.0 + snr;
+    let g = m * (1.0 + m) / (1.0 + a * m);
+    let dg_dm = ((1.0 + 2.0 * m) * (1.0 + a * m) - a * m * (1.0 + m)) / (1.0 + a * m).powi(2);
+    Ok(TheoryPoint {
+        gamma,
+        e: -gamma * gamma * dg_dm * dm,
+        yqy: g,
+        trq: m,
+        iterations: 0,
+        residual: 0.0,
+        converged: true,
+    })
+}
+
+/// The 2-block ridge pencil (blocks u: n, e: p):
+/// `R0: gamma u + X^T e/sqrt n = v`, `R1: e - X u/sqrt n = 0`, with `mu = sqrt(snr) e1`.
+pub fn ridge_pencil(c: f64, snr: f64) -> Result<(Pencil, LowRank)> {
+    require_nonnegative("snr", snr)?;
+    let p = Pencil::new(
+        vec![BlockType::N, BlockType::P],
+        c,
+        &[(1, 1, 1.0)],
+        &[(0, 0, 1.0)],
+        &[
+            RandomBlock {
+                row: 0,
+                col: 1,
+                coef: 1.0,
+                kind: Kind::Zt { v: None },
+            },
+            RandomBlock {
+                row: 1,
+                col: 0,
+                coef: -1.0,
+                kind: Kind::Z,
+            },
+        ],
+    )?;
+    let mu = snr.sqrt();
+    let low = LowRank {
+        dims: vec![1, 1],
+        blocks: vec![(0, 1, vec![mu]), (1, 0, vec![-mu])],
+        v_low: vec![],
+        target: vec![1.0],
+        read: (0, 0),
+    };
+    Ok((p, low))
+}
+
+/// Ridge through the pencil (cross-check of [`ridge_point`]).
+pub fn ridge_point_pencil(c: f64, snr: f64, gamma: f64) -> Result<TheoryPoint> {
+    require_positive("gamma", gamma)?;
+    let (p, low) = ridge_pencil(c, snr)?;
+    let b = p.solve_real(gamma)?;
+    let (q, dq) = low.quad(&p, &b)?;
+    Ok(TheoryPoint {
+        gamma,
+        e: -gamma * gamma * dq.re,
+        yqy: q.re,
+        trq: p.entry(&b.m, 0, 0).re,
+        iterations: b.iterations,
+        residual: b.residual,
+        converged: b.converged,
+    })
+}
