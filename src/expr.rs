@@ -411,7 +411,9 @@ fn atom(input: &mut &str) -> ModalResult<Node> {
     }
     if opt('(').parse_next(input)?.is_some() {
         let e = cut_err(expr).parse_next(input)?;
-        cut_err(ws(')')).context(expected("`)`")).parse_next(input)?;
+        cut_err(ws(')'))
+            .context(expected("`)`"))
+            .parse_next(input)?;
         return Ok(e);
     }
     let Some(name) = opt(ident).parse_next(input)? else {
@@ -462,7 +464,9 @@ fn atom(input: &mut &str) -> ModalResult<Node> {
         let b = cut_err(expr).parse_next(input)?;
         Node::Call2(f2.unwrap_or(Func2::Max), Box::new(a), Box::new(b))
     };
-    cut_err(ws(')')).context(expected("`)`")).parse_next(input)?;
+    cut_err(ws(')'))
+        .context(expected("`)`"))
+        .parse_next(input)?;
     Ok(node)
 }
 

@@ -157,7 +157,10 @@ fn build_rule(n: usize) -> Result<GaussRule> {
             detail: format!("Gauss-Hermite rule of order {n}: weights sum to {total}"),
         });
     }
-    Ok(GaussRule { nodes: x, weights: w })
+    Ok(GaussRule {
+        nodes: x,
+        weights: w,
+    })
 }
 
 /// The `n`-point Gauss–Hermite rule for `N(0,1)`, `1 <= n <= 400`, computed once and cached.
@@ -220,8 +223,16 @@ pub fn gaussian_expectation_piecewise(
         }
         let m = ((b - a) / MAX_CHUNK).ceil().max(1.0) as usize;
         for i in 0..m {
-            let lo = if i == 0 { a } else { a + (b - a) * i as f64 / m as f64 };
-            let hi = if i + 1 == m { b } else { a + (b - a) * (i + 1) as f64 / m as f64 };
+            let lo = if i == 0 {
+                a
+            } else {
+                a + (b - a) * i as f64 / m as f64
+            };
+            let hi = if i + 1 == m {
+                b
+            } else {
+                a + (b - a) * (i + 1) as f64 / m as f64
+            };
             chunks.push((lo, hi));
         }
     }
