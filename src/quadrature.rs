@@ -121,12 +121,30 @@ fn build_rule(n: usize) -> Result<GaussRule> {
         j[(k, k - 1)] = b;
         j[(k - 1, k)] = b;
     }
-    let mut x = j
-        .self_adjoint_eigenvalues(faer::Side::Lower)
-        .map_err(|e| Error::Linalg {
-            op: format!("Gauss-Hermite Jacobi matrix eigenvalues (n = {n})"),
-            detail: format!("{e:?}"),
-        })?;
+    // Sequential EVD (faer's parallel path differs in the last bits, DEPS.md): rules are then
+    // bit-identical whatever the thread count, so snapshots of round-off-level values are stable.
+    let par = faer::Par::Seq;
+    let mut s = faer::diag::Diag::<f64>::zeros(n);
+    let mut buf =
+        faer::dyn_stack::MemBuffer::new(faer::linalg::evd::self_adjoint_evd_scratch::<f64>(
+            n,
+            faer::linalg::evd::ComputeEigenvectors::No,
+            par,
+            Default::default(),
+        ));
+    faer::linalg::evd::self_adjoint_evd(
+        j.as_ref(),
+        s.as_mut(),
+        None,
+        par,
+        faer::dyn_stack::MemStack::new(&mut buf),
+        Default::default(),
+    )
+    .map_err(|e| Error::Linalg {
+        op: format!("Gauss-Hermite Jacobi matrix eigenvalues (n = {n})"),
+        detail: format!("{e:?}"),
+    })?;
+    let mut x: Vec<f64> = s.column_vector().iter().copied().collect();
     x.sort_by(f64::total_cmp);
     let mut w = vec![0.0; n];
     for (xi, wi) in x.iter_mut().zip(w.iter_mut()) {
