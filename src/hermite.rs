@@ -56,6 +56,10 @@ const TS_CHUNKS: [f64; 2] = [1.0, 0.7];
 /// [`HALF_WIDTHS`] beyond which it stays below this (so the neglected tail mass is ~1e-30).
 const TAIL_NEGLIGIBLE: f64 = 1e-30;
 
+/// Error estimate (relative to `max(1, rms f)`) above which the quadrature is declared failed
+/// rather than reported (e.g. `tan(x)`, whose poles make `f` non-square-integrable).
+const QUAD_FAIL: f64 = 1e-6;
+
 /// Candidate half-widths `L` of the piecewise rule.
 const HALF_WIDTHS: [f64; 6] = [12.0, 16.0, 20.0, 24.0, 32.0, 40.0];
 
@@ -118,7 +122,12 @@ pub struct ClosedForm {
 /// * silu, softplus: `f - x/2` is even, so `a1 = 1/2`; rest numeric.
 /// * sigmoid: `f - 1/2` is odd, so mean `1/2`, `a2 = 0`; `a1`, `nu` numeric.
 /// * tanh: odd, so mean `0`, `a2 = 0`; `a1`, `nu` numeric (Stein gives `a1 = 1 - nu`).
-/// * elu: numeric only.
+/// * elu `alpha` (`x` for `x > 0`, `alpha (e^x - 1)` else), with `E[e^xi; xi<0] = e^{1/2} Phi(-1)`,
+///   `E[e^{2 xi}; xi<0] = e^2 Phi(-2)`: mean `1/sqrt(2 pi) + alpha (e^{1/2} Phi(-1) - 1/2)`;
+///   Stein: `a1 = E f' = 1/2 + alpha e^{1/2} Phi(-1)`, `a2 = E f''/sqrt 2` with
+///   `f'' = alpha e^x 1{x<0} + (1 - alpha) delta_0`, i.e.
+///   `(alpha e^{1/2} Phi(-1) + (1-alpha)/sqrt(2 pi))/sqrt 2`;
+///   `nu = 1/2 + alpha^2 (e^2 Phi(-2) - 2 e^{1/2} Phi(-1) + 1/2) - mean^2`.
 pub fn closed_form(act: &Activation) -> Option<ClosedForm> {
     let Kind::Builtin(b) = act.kind() else {
         return None;
@@ -174,7 +183,20 @@ pub fn closed_form(act: &Activation) -> Option<ClosedForm> {
         Builtin::Silu | Builtin::Softplus => cf(None, Some(0.5), None, None),
         Builtin::Sigmoid => cf(Some(0.5), None, Some(0.0), None),
         Builtin::Tanh => cf(Some(0.0), None, Some(0.0), None),
-        Builtin::Elu(_) => return None,
+        Builtin::Elu(al) => {
+            // Phi(-1), Phi(-2) via erfc (libm: ~1 ulp).
+            let c1 = 0.5 * libm::erfc(1.0 / SQRT_2);
+            let c2 = 0.5 * libm::erfc(2.0 / SQRT_2);
+            let e1 = 0.5f64.exp() * c1; // E[e^xi; xi < 0]
+            let mean = 1.0 / s2pi + al * (e1 - 0.5);
+            let ef2 = 0.5 + al * al * ((2.0f64).exp() * c2 - 2.0 * e1 + 0.5);
+            cf(
+                Some(mean),
+                Some(0.5 + al * e1),
+                Some((al * e1 + (1.0 - al) / s2pi) / SQRT_2),
+                Some(ef2 - mean * mean),
+            )
+        }
     })
 }
 
@@ -438,6 +460,18 @@ pub fn hermite_coeffs(act: &Activation, order: usize) -> Result<HermiteCoeffs> {
             detail: format!("non-finite Hermite coefficient for `{}`", act.name()),
         });
     }
+    let worst = worst_of(&pass);
+    let scale = pass.nu.max(pass.a[0] * pass.a[0]).sqrt().max(1.0);
+    if worst > QUAD_FAIL * scale {
+        return Err(Error::Quadrature {
+            detail: format!(
+                "Hermite coefficients of `{}` did not converge (error estimate {worst:.1e} by {}); \
+                 f may have a pole or a non-integrable singularity",
+                act.name(),
+                pass.method
+            ),
+        });
+    }
     let mean = pass.a[0];
     let a1 = pass.a[1];
     let a2 = pass.a[2];
@@ -569,5 +603,6 @@ mod tests {
         assert!(bad("log(x)", 4).contains("NaN"));
         assert!(bad("1/x", 4).contains("inf"));
         assert!(bad("relu", MAX_ORDER + 1).contains("--order"));
+        assert!(bad("tan(x)", 4).contains("did not converge"));
     }
 }

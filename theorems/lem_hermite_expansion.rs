@@ -188,8 +188,8 @@ impl LemHermite {
                 .to_string(),
         );
         notes.push(
-            "numeric only (no closed form): elu; nu of gelu, silu, softplus, sigmoid, tanh; \
-             a1 of sigmoid, tanh (tanh checked by Stein's identity)"
+            "numeric only (no closed form): nu of gelu, silu, softplus, sigmoid, tanh; \
+             a1 of sigmoid, tanh (tanh checked by Stein's identity); mean, a2 of silu, softplus"
                 .to_string(),
         );
         if perturb != 0.0 {

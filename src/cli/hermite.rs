@@ -112,6 +112,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             args.order,
             sci(h.parseval_residual, 3)
         );
+        if h.error_estimate > 1e-10 {
+            println!(
+                "warning: error estimate {} is above the 1e-10 target",
+                sci(h.error_estimate, 2)
+            );
+        }
         if cf.is_none() {
             println!("closed form: none known for this activation (numeric only)");
         }
