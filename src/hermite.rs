@@ -528,6 +528,8 @@ mod tests {
             "sigmoid",
             "softplus",
             "elu:1",
+            "elu:0.5",
+            "leaky-relu:0.3",
         ] {
             let act = Activation::parse(spec).unwrap();
             let c = hermite_coeffs(&act, 4).unwrap();
