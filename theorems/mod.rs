@@ -4,9 +4,11 @@
 
 use crate::claim::Claim;
 
+pub mod lem_hermite_expansion;
+
 /// All claims, in paper order.
 pub fn registry() -> Vec<Box<dyn Claim>> {
-    vec![]
+    vec![Box::new(lem_hermite_expansion::LemHermite)]
 }
 
 /// Looks a claim up by id.

@@ -1,0 +1,77 @@
+//! Every registered claim at its quick budget: assert the verdict, snapshot the rounded
+//! evidence table (with the claim statement in the snapshot header) into `snapshots/`.
+//!
+//! Accept new snapshots with `INSTA_UPDATE=always cargo test --release`, then read them
+//! (no FAILS, no NaN) and review the git diff. With `CI=true` nothing is written and a
+//! mismatch fails.
+
+use rmt_verify::claim::{Budget, Status};
+use rmt_verify::theorems;
+
+/// Ids that have a `#[test]` below. `every_claim_has_a_test` compares it with the registry:
+/// when you register a claim, add its test here.
+const TESTED_IDS: &[&str] = &["lem-hermite"];
+
+/// Runs claim `id` at the quick budget, asserts `Holds` (full report on failure), snapshots
+/// the evidence table and notes.
+fn check_and_snapshot(id: &str) {
+    let claim = theorems::find(id).unwrap_or_else(|| panic!("claim `{id}` is not registered"));
+    let verdict = claim
+        .check(&Budget::quick())
+        .unwrap_or_else(|e| panic!("claim `{id}` could not run: {e}"));
+    assert_eq!(
+        verdict.status,
+        Status::Holds,
+        "claim `{id}` does not hold:\n{}",
+        verdict.report()
+    );
+    let mut text = verdict.table().to_text();
+    for n in &verdict.notes {
+        text.push_str(&format!("note: {n}\n"));
+    }
+    insta::with_settings!({
+        snapshot_path => concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots"),
+        prepend_module_to_snapshot => false,
+        description => claim.statement(),
+        omit_expression => true,
+    }, {
+        insta::assert_snapshot!(id, text);
+    });
+}
+
+#[test]
+fn every_claim_has_a_test() {
+    let registered: Vec<&str> = theorems::registry().iter().map(|c| c.id()).collect();
+    for id in &registered {
+        assert!(
+            TESTED_IDS.contains(id),
+            "claim `{id}` is registered but has no test in tests/claims.rs"
+        );
+    }
+    for id in TESTED_IDS {
+        assert!(
+            registered.contains(id),
+            "tests/claims.rs tests `{id}`, which is not registered"
+        );
+    }
+}
+
+#[test]
+fn lem_hermite() {
+    check_and_snapshot("lem-hermite")
+}
+
+/// Negative test: a1 off by 1e-6 (far above the 1e-10 / 1e-12 tolerances) must fail.
+#[test]
+fn lem_hermite_perturbed_coefficient_fails() {
+    let v = theorems::lem_hermite_expansion::LemHermite
+        .check_with(&Budget::quick(), 1e-6)
+        .expect("check runs");
+    assert_eq!(v.status, Status::Fails, "{}", v.report());
+    // Only the a1 rows (and the Stein identity, which uses a1) fail.
+    for r in &v.rows {
+        if r.status == Status::Fails {
+            assert!(r.label.contains("a1"), "unexpected failing row {}", r.label);
+        }
+    }
+}
