@@ -68,7 +68,9 @@ fn parse_w(name: &str, s: &str) -> Result<[f64; 3], Error> {
     }
     let mut w = [0.0; 3];
     for (k, part) in parts.iter().enumerate() {
-        w[k] = parse_f64(name, part)?;
+        w[k] = part.trim().parse::<f64>().map_err(|_| {
+            Error::param(name, s, format!("`{part}` is not a number; expected a,b,c"))
+        })?;
         if !w[k].is_finite() {
             return Err(Error::param(name, s, "coordinates must be finite"));
         }
