@@ -176,12 +176,38 @@ fn project(x: MatRef<'_, f64>, w: &[f64; 3]) -> Vec<f64> {
 /// The kernel (`K` for attention, `K~` for equivalent) of replicate `r` built from `x`.
 fn build_kernel(cfg: &SimConfig, co: &KernelCoeffs, x: MatRef<'_, f64>, r: usize) -> Mat<f64> {
     let n = x.ncols();
+    let mut m = Mat::<f64>::zeros(n, n);
+    linalg::gram_lower(m.as_mut(), x, 1.0);
+    kernel_from_gram_with(cfg, co, x, &mut m, r);
+    m
+}
+
+/// Benchmark stage: turns `m`, holding `X^T X` in its lower triangle (from
+/// [`linalg::gram_lower`]), into the full kernel of replicate `r` (rank-one term, scaling,
+/// activation, centring, diagonal convention, and the GOE part for the equivalent model).
+pub fn kernel_from_gram(
+    cfg: &SimConfig,
+    x: MatRef<'_, f64>,
+    m: &mut Mat<f64>,
+    r: usize,
+) -> Result<()> {
+    let co = kernel_coeffs(cfg)?;
+    kernel_from_gram_with(cfg, &co, x, m, r);
+    Ok(())
+}
+
+fn kernel_from_gram_with(
+    cfg: &SimConfig,
+    co: &KernelCoeffs,
+    x: MatRef<'_, f64>,
+    m: &mut Mat<f64>,
+    r: usize,
+) {
+    let n = x.ncols();
     let sym = cfg.is_symmetric();
     let a = project(x, &cfg.wk);
     let b = project(x, &cfg.wq);
     let inv_sqrt_p = 1.0 / (cfg.p as f64).sqrt();
-    let mut m = Mat::<f64>::zeros(n, n);
-    linalg::gram_lower(m.as_mut(), x, 1.0);
     if !sym {
         linalg::mirror_lower(m.as_mut());
     }
@@ -229,7 +255,6 @@ fn build_kernel(cfg: &SimConfig, co: &KernelCoeffs, x: MatRef<'_, f64>, r: usize
     if sym {
         linalg::mirror_lower(m.as_mut());
     }
-    m
 }
 
 /// The kernel matrix of replicate `r` (`K`, or `K~` for [`ModelKind::Equivalent`]); `Err` for ridge.
@@ -331,6 +356,30 @@ pub fn path_from_features(
             .sum::<f64>()
             / nf
     };
+    let (e, yqy, trq) = path_from_spectrum(&l, &wts, d, n, gammas);
+    Ok(ReplicateResult {
+        e,
+        yqy,
+        trq,
+        r1,
+        kappa0,
+        lambda_max: lmax,
+    })
+}
+
+/// The gamma path from the spectrum of `Phi` (`d x n`): eigenvalues `l` of the smaller Gram
+/// matrix and weights `wts` (`w_i = (u_i^T Phi y)^2 / n` when `d < n`, `b_i = (v_i^T y)^2`
+/// otherwise); returns `(E, yQy, trQ)` per gamma. `O(len(l))` work per gamma, no allocation
+/// besides the three outputs.
+pub fn path_from_spectrum(
+    l: &[f64],
+    wts: &[f64],
+    d: usize,
+    n: usize,
+    gammas: &[f64],
+) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+    let nf = n as f64;
+    let small = d < n;
     let k = gammas.len();
     let (mut e, mut yqy, mut trq) = (
         Vec::with_capacity(k),
@@ -339,7 +388,7 @@ pub fn path_from_features(
     );
     for &gm in gammas {
         let (mut s1, mut s2, mut s3) = (0.0, 0.0, 0.0);
-        for (&li, &wi) in l.iter().zip(&wts) {
+        for (&li, &wi) in l.iter().zip(wts) {
             let inv = 1.0 / (li + gm);
             if small {
                 s1 += wi * inv;
@@ -360,14 +409,7 @@ pub fn path_from_features(
             trq.push(s3 / nf);
         }
     }
-    Ok(ReplicateResult {
-        e,
-        yqy,
-        trq,
-        r1,
-        kappa0,
-        lambda_max: lmax,
-    })
+    (e, yqy, trq)
 }
 
 /// Runs replicate `r` of `cfg` (any `seeds`; `r` need not be below `seeds`).
