@@ -1,5 +1,14 @@
-//! The exact model of the paper (SPEC §1, §3): data, kernel, features.
+//! The exact model of the paper (SPEC §1, §3): data, kernel, features, and the configuration
+//! of a Monte Carlo run ([`SimConfig`]).
+//!
+//! `X = mu y^T + Z` (`p x n`, `mu = sqrt(snr) e_1`), `W = I_p + w_K w_Q^T` with `w_K, w_Q` in
+//! `span(e_1, e_2, e_3)`, `K = f_c(X^T W X / sqrt p) / sqrt p` (zero or literal diagonal),
+//! `Phi = X K` (attention), `X` (ridge) or `X K~` (Gaussian equivalent, SPEC §3). The simulation
+//! itself lives in [`crate::monte_carlo`]; the memory estimate here is what it checks before
+//! allocating.
 
+use crate::activation::Activation;
+use crate::error::{Error, Result};
 use serde::Serialize;
 
 /// Which feature map the probe reads.
@@ -23,9 +32,6 @@ pub enum Diag {
     /// `K_ii = f(x_i^T W x_i / sqrt p) / sqrt p`; shift `s = tau_D - a1`.
     Literal,
 }
-
-use crate::activation::Activation;
-use crate::error::{Error, Result};
 
 /// Everything that defines a Monte Carlo run (SPEC §1, §3).
 ///
