@@ -85,7 +85,9 @@ fn s3_activation(b: Bencher) {
     linalg::gram_lower(s.as_mut(), x.as_ref(), 1.0);
     b.counter(flops(N * N))
         .with_inputs(|| s.clone())
-        .bench_local_refs(|m| kernel_from_gram(&c, x.as_ref(), m, 0).expect("kernel"));
+        .bench_local_refs(|m| {
+            kernel_from_gram(&c, x.as_ref(), m.as_mut(), 0, true).expect("kernel")
+        });
 }
 
 #[divan::bench(sample_count = 5, sample_size = 1)]
@@ -94,7 +96,7 @@ fn s4_phi_xk(b: Bencher) {
     let (x, _) = sample(&c, 0);
     let mut k = Mat::<f64>::zeros(N, N);
     linalg::gram_lower(k.as_mut(), x.as_ref(), 1.0);
-    kernel_from_gram(&c, x.as_ref(), &mut k, 0).expect("kernel");
+    kernel_from_gram(&c, x.as_ref(), k.as_mut(), 0, true).expect("kernel");
     let mut phi = Mat::<f64>::zeros(P, N);
     b.counter(flops(2 * P * N * N))
         .bench_local(|| linalg::gemm_blocked(phi.as_mut(), x.as_ref(), k.as_ref(), 1.0));
@@ -105,7 +107,7 @@ fn phi() -> Mat<f64> {
     let (x, _) = sample(&c, 0);
     let mut k = Mat::<f64>::zeros(N, N);
     linalg::gram_lower(k.as_mut(), x.as_ref(), 1.0);
-    kernel_from_gram(&c, x.as_ref(), &mut k, 0).expect("kernel");
+    kernel_from_gram(&c, x.as_ref(), k.as_mut(), 0, true).expect("kernel");
     let mut phi = Mat::<f64>::zeros(P, N);
     linalg::gemm_blocked(phi.as_mut(), x.as_ref(), k.as_ref(), 1.0);
     phi

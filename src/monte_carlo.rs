@@ -36,7 +36,7 @@ use crate::hermite::hermite_coeffs;
 use crate::linalg::{self, col_blocks, BLOCK};
 use crate::model::{Diag, ModelKind, SimConfig};
 use crate::random::stream;
-use faer::{Mat, MatRef};
+use faer::{Mat, MatMut, MatRef};
 use num_complex::Complex64;
 use rand::Rng as _;
 use rand_distr::{Distribution, StandardNormal};
@@ -173,35 +173,41 @@ fn project(x: MatRef<'_, f64>, w: &[f64; 3]) -> Vec<f64> {
         .collect()
 }
 
-/// The kernel (`K` for attention, `K~` for equivalent) of replicate `r` built from `x`.
+/// The full kernel (`K` for attention, `K~` for equivalent) of replicate `r` built from `x`.
 fn build_kernel(cfg: &SimConfig, co: &KernelCoeffs, x: MatRef<'_, f64>, r: usize) -> Mat<f64> {
     let n = x.ncols();
     let mut m = Mat::<f64>::zeros(n, n);
     linalg::gram_lower(m.as_mut(), x, 1.0);
-    kernel_from_gram_with(cfg, co, x, &mut m, r);
+    kernel_from_gram_with(cfg, co, x, m.as_mut(), r, true);
     m
 }
 
 /// Benchmark stage: turns `m`, holding `X^T X` in its lower triangle (from
 /// [`linalg::gram_lower`]), into the full kernel of replicate `r` (rank-one term, scaling,
-/// activation, centring, diagonal convention, and the GOE part for the equivalent model).
+/// activation, centring, diagonal convention, and the GOE part for the equivalent model). With
+/// `full = false` and a symmetric `T` ([`SimConfig::is_symmetric`]) only the lower triangle and
+/// the diagonal blocks are filled (a cheaper partial result, for custom products).
 pub fn kernel_from_gram(
     cfg: &SimConfig,
     x: MatRef<'_, f64>,
-    m: &mut Mat<f64>,
+    m: MatMut<'_, f64>,
     r: usize,
+    full: bool,
 ) -> Result<()> {
     let co = kernel_coeffs(cfg)?;
-    kernel_from_gram_with(cfg, &co, x, m, r);
+    kernel_from_gram_with(cfg, &co, x, m, r, full);
     Ok(())
 }
 
+/// Builds the kernel in `m` (lower triangle of `X^T X` on entry). With `full = false` and a
+/// symmetric `T`, only the lower triangle and the diagonal blocks are written.
 fn kernel_from_gram_with(
     cfg: &SimConfig,
     co: &KernelCoeffs,
     x: MatRef<'_, f64>,
-    m: &mut Mat<f64>,
+    mut m: MatMut<'_, f64>,
     r: usize,
+    full: bool,
 ) {
     let n = x.ncols();
     let sym = cfg.is_symmetric();
@@ -253,7 +259,11 @@ fn kernel_from_gram_with(
         }
     }
     if sym {
-        linalg::mirror_lower(m.as_mut());
+        if full {
+            linalg::mirror_lower(m.as_mut());
+        } else {
+            linalg::mirror_diag_blocks(m.as_mut());
+        }
     }
 }
 
@@ -286,9 +296,15 @@ fn features_with(cfg: &SimConfig, co: &KernelCoeffs, r: usize) -> Result<(Mat<f6
     if cfg.model == ModelKind::Ridge {
         return Ok((x, y));
     }
-    let k = build_kernel(cfg, co, x.as_ref(), r);
-    let mut phi = Mat::<f64>::zeros(cfg.p, cfg.n);
-    linalg::gemm_blocked(phi.as_mut(), x.as_ref(), k.as_ref(), 1.0);
+    let n = cfg.n;
+    // vec! of zeros is calloc'd (fresh zero pages, no memset; Mat::zeros' fill of n^2 doubles
+    // cost ~25 ms at n = 2048); pages are faulted in by the parallel Gram product.
+    let mut buf = vec![0.0f64; n * n];
+    let mut m = MatMut::from_column_major_slice_mut(&mut buf, n, n);
+    linalg::gram_lower(m.as_mut(), x.as_ref(), 1.0);
+    kernel_from_gram_with(cfg, co, x.as_ref(), m.as_mut(), r, true);
+    let mut phi = Mat::<f64>::zeros(cfg.p, n);
+    linalg::gemm_blocked(phi.as_mut(), x.as_ref(), m.as_ref(), 1.0);
     Ok((phi, y))
 }
 
@@ -304,9 +320,13 @@ pub fn path_from_features(
         return Err(Error::param("y", y.len(), format!("expected {n} labels")));
     }
     let nf = n as f64;
-    let phi_y: Vec<f64> = (0..d)
-        .map(|i| (0..n).map(|j| phi[(i, j)] * y[j]).sum())
-        .collect();
+    // Column-major traversal (contiguous); fixed order, so deterministic.
+    let mut phi_y = vec![0.0; d];
+    for (j, &yj) in y.iter().enumerate() {
+        for (i, acc) in phi_y.iter_mut().enumerate() {
+            *acc += phi[(i, j)] * yj;
+        }
+    }
     let r1 = phi_y.iter().map(|v| v * v).sum::<f64>() / (nf * nf);
     let small = d < n;
     let m = d.min(n);
