@@ -1,1 +1,148 @@
-fn main() {}
+//! Stage timings of one Monte Carlo replicate at n = 2048, p = 512 (tanh, w_K = w_Q = e_1,
+//! 50-point gamma path), next to this machine's faer GEMM rate.
+//!
+//! Run: `RAYON_NUM_THREADS=2 cargo bench --bench engine`. Each benchmark's throughput counter is
+//! its FLOP count, so divan's `item/s` column reads as FLOP/s (`Gitem/s` = GFLOP/s). FLOPs:
+//! `X^T X` lower triangle `n(n+1)p`; `Phi = X K` `2pn^2`; `Phi Phi^T` lower triangle `p(p+1)n`;
+//! symmetric EVD with vectors ~`9p^3` (tridiagonalization `4/3 p^3`, QR/D&C and back-transform;
+//! a conventional estimate); activation counted as `n^2` evaluations; path `50 * 6p`.
+//! Compare with `benches/numpy_baseline.py` (same stages, OpenBLAS, same thread count).
+
+use divan::counter::ItemsCount;
+use divan::Bencher;
+use faer::linalg::matmul::matmul;
+use faer::{Accum, Mat, Par};
+use rmt_verify::linalg;
+use rmt_verify::model::{ModelKind, SimConfig};
+use rmt_verify::monte_carlo::{kernel_from_gram, path_from_spectrum, run_replicate, sample};
+use rmt_verify::Activation;
+
+const N: usize = 2048;
+const P: usize = 512;
+
+fn main() {
+    println!(
+        "rayon threads: {} (set RAYON_NUM_THREADS=2 to match the numpy baseline)",
+        rayon::current_num_threads()
+    );
+    divan::main();
+}
+
+fn cfg() -> SimConfig {
+    let mut c = SimConfig::new(Activation::parse("tanh").expect("tanh"));
+    c.model = ModelKind::Attention;
+    c.n = N;
+    c.p = P;
+    c.wk = [1.0, 0.0, 0.0];
+    c.wq = [1.0, 0.0, 0.0];
+    let k = 50;
+    c.gammas = (0..k)
+        .map(|i| 10f64.powf(-4.0 + 5.0 * i as f64 / (k - 1) as f64))
+        .collect();
+    c
+}
+
+fn flops(x: usize) -> ItemsCount {
+    ItemsCount::new(x)
+}
+
+#[divan::bench(sample_count = 5, sample_size = 1)]
+fn gemm_faer_2048x512x2048(b: Bencher) {
+    let a = Mat::<f64>::from_fn(N, P, |i, j| ((i + 3 * j) % 7) as f64);
+    let c = Mat::<f64>::from_fn(P, N, |i, j| ((2 * i + j) % 5) as f64);
+    let mut d = Mat::<f64>::zeros(N, N);
+    b.counter(flops(2 * N * P * N)).bench_local(|| {
+        matmul(
+            d.as_mut(),
+            Accum::Replace,
+            a.as_ref(),
+            c.as_ref(),
+            1.0,
+            Par::rayon(0),
+        );
+    });
+}
+
+#[divan::bench(sample_count = 5, sample_size = 1)]
+fn s1_sampling(b: Bencher) {
+    let c = cfg();
+    b.bench_local(|| sample(&c, 0));
+}
+
+#[divan::bench(sample_count = 5, sample_size = 1)]
+fn s2_xtx_lower(b: Bencher) {
+    let (x, _) = sample(&cfg(), 0);
+    let mut m = Mat::<f64>::zeros(N, N);
+    b.counter(flops(N * (N + 1) * P))
+        .bench_local(|| linalg::gram_lower(m.as_mut(), x.as_ref(), 1.0));
+}
+
+#[divan::bench(sample_count = 5, sample_size = 1)]
+fn s3_activation(b: Bencher) {
+    let c = cfg();
+    let (x, _) = sample(&c, 0);
+    let mut s = Mat::<f64>::zeros(N, N);
+    linalg::gram_lower(s.as_mut(), x.as_ref(), 1.0);
+    b.counter(flops(N * N))
+        .with_inputs(|| s.clone())
+        .bench_local_refs(|m| {
+            kernel_from_gram(&c, x.as_ref(), m.as_mut(), 0, true).expect("kernel")
+        });
+}
+
+#[divan::bench(sample_count = 5, sample_size = 1)]
+fn s4_phi_xk(b: Bencher) {
+    let c = cfg();
+    let (x, _) = sample(&c, 0);
+    let mut k = Mat::<f64>::zeros(N, N);
+    linalg::gram_lower(k.as_mut(), x.as_ref(), 1.0);
+    kernel_from_gram(&c, x.as_ref(), k.as_mut(), 0, true).expect("kernel");
+    let mut phi = Mat::<f64>::zeros(P, N);
+    b.counter(flops(2 * P * N * N))
+        .bench_local(|| linalg::gemm_blocked(phi.as_mut(), x.as_ref(), k.as_ref(), 1.0));
+}
+
+fn phi() -> Mat<f64> {
+    let c = cfg();
+    let (x, _) = sample(&c, 0);
+    let mut k = Mat::<f64>::zeros(N, N);
+    linalg::gram_lower(k.as_mut(), x.as_ref(), 1.0);
+    kernel_from_gram(&c, x.as_ref(), k.as_mut(), 0, true).expect("kernel");
+    let mut phi = Mat::<f64>::zeros(P, N);
+    linalg::gemm_blocked(phi.as_mut(), x.as_ref(), k.as_ref(), 1.0);
+    phi
+}
+
+#[divan::bench(sample_count = 5, sample_size = 1)]
+fn s5_phi_phit_lower(b: Bencher) {
+    let phi = phi();
+    let mut g = Mat::<f64>::zeros(P, P);
+    b.counter(flops(P * (P + 1) * N))
+        .bench_local(|| linalg::gram_lower(g.as_mut(), phi.transpose(), 1.0 / N as f64));
+}
+
+#[divan::bench(sample_count = 5, sample_size = 1)]
+fn s6_eigendecomposition(b: Bencher) {
+    let phi = phi();
+    let mut g = Mat::<f64>::zeros(P, P);
+    linalg::gram_lower(g.as_mut(), phi.transpose(), 1.0 / N as f64);
+    b.counter(flops(9 * P * P * P))
+        .bench_local(|| linalg::sym_eigen(g.as_ref(), true).expect("evd"));
+}
+
+#[divan::bench(sample_count = 5, sample_size = 10)]
+fn s7_gamma_path(b: Bencher) {
+    let c = cfg();
+    let l: Vec<f64> = (0..P).map(|i| i as f64 / P as f64).collect();
+    let w: Vec<f64> = (0..P).map(|i| 1.0 / (1.0 + i as f64)).collect();
+    b.counter(flops(c.gammas.len() * 6 * P))
+        .bench_local(|| path_from_spectrum(&l, &w, P, N, &c.gammas));
+}
+
+#[divan::bench(sample_count = 5, sample_size = 1)]
+fn s8_whole_replicate(b: Bencher) {
+    let c = cfg();
+    let total = N * (N + 1) * P + 2 * P * N * N + P * (P + 1) * N + 9 * P * P * P;
+    b.counter(flops(total))
+        .bench_local(|| run_replicate(&c, 0).expect("replicate"));
+}

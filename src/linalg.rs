@@ -1,1 +1,229 @@
-//! (stub) linalg
+//! Deterministic dense kernels on top of faer for the Monte Carlo engine.
+//!
+//! Every product here is split into a FIXED partition of column blocks ([`BLOCK`] columns wide,
+//! independent of the number of threads); each block is computed by one sequential faer call
+//! (`Par::Seq`) and the blocks run in parallel on the current rayon pool. Each output entry is
+//! therefore produced by the same sequence of floating-point operations whatever the thread
+//! count, so results are bit-identical with 1 or many threads (DEPS.md: faer's own rayon path
+//! differs from the sequential one by ~1e-14, which is why it is not used).
+//!
+//! * [`gram_lower`]: `C = alpha A^T A` on the lower triangle (a syrk-like product, half the flops);
+//! * [`mirror_lower`]: copies the lower triangle to the upper one (tiled transpose);
+//! * [`gemm_blocked`]: `C = alpha A B` by column blocks of `C`;
+//! * [`sym_eigen`]: symmetric eigendecomposition (sequential, from the lower triangle);
+//! * [`mem_available_bytes`]: `MemAvailable` from `/proc/meminfo` (fallback 24 GiB).
+
+use crate::error::{Error, Result};
+use faer::linalg::matmul::matmul;
+use faer::linalg::matmul::triangular::{matmul as tri_matmul, BlockStructure};
+use faer::{Accum, Mat, MatMut, MatRef, Par};
+use rayon::prelude::*;
+
+/// Width of the fixed column blocks (see the module doc).
+pub const BLOCK: usize = 128;
+
+/// Splits `m` into column blocks of width `width` (the last one may be narrower), returning each
+/// block with the index of its first column.
+pub fn col_blocks(m: MatMut<'_, f64>, width: usize) -> Vec<(usize, MatMut<'_, f64>)> {
+    let mut out = Vec::new();
+    let mut rest = m;
+    let mut start = 0;
+    loop {
+        let ncols = rest.ncols();
+        if ncols == 0 {
+            break;
+        }
+        let w = width.min(ncols);
+        let (head, tail) = rest.split_at_col_mut(w);
+        out.push((start, head));
+        start += w;
+        rest = tail;
+    }
+    out
+}
+
+/// Lower triangle (diagonal included) of `C = alpha A^T A` (`A` is `k x m`, `C` is `m x m`); the
+/// strict upper triangle of `C` is left untouched. Flops: `m (m + 1) k` (half a GEMM).
+pub fn gram_lower(c: MatMut<'_, f64>, a: MatRef<'_, f64>, alpha: f64) {
+    let m = a.ncols();
+    assert!(c.nrows() == m && c.ncols() == m);
+    col_blocks(c, BLOCK).into_par_iter().for_each(|(j0, blk)| {
+        let w = blk.ncols();
+        // Rows j0..j0+w: the diagonal square (lower triangle only); rows below: a rectangle.
+        let (_, lower) = blk.split_at_row_mut(j0);
+        let (diag, below) = lower.split_at_row_mut(w);
+        let aj = a.subcols(j0, w);
+        tri_matmul(
+            diag,
+            BlockStructure::TriangularLower,
+            Accum::Replace,
+            aj.transpose(),
+            BlockStructure::Rectangular,
+            aj,
+            BlockStructure::Rectangular,
+            alpha,
+            Par::Seq,
+        );
+        if below.nrows() > 0 {
+            let ab = a.subcols(j0 + w, m - j0 - w);
+            matmul(below, Accum::Replace, ab.transpose(), aj, alpha, Par::Seq);
+        }
+    });
+}
+
+/// Copies the strict lower triangle of the square `c` onto its strict upper triangle (faer's
+/// transposed block copies above the diagonal blocks, then the diagonal blocks).
+pub fn mirror_lower(mut c: MatMut<'_, f64>) {
+    let n = c.nrows();
+    let mut j0 = BLOCK;
+    while j0 < n {
+        let w = BLOCK.min(n - j0);
+        let (_, tr, bl, _) = c.as_mut().split_at_mut(j0, j0);
+        // Upper part of columns [j0, j0+w) from the lower part of rows [j0, j0+w).
+        tr.subcols_mut(0, w)
+            .copy_from(bl.as_ref().subrows(0, w).transpose());
+        j0 += w;
+    }
+    mirror_diag_blocks(c);
+}
+
+/// `C = alpha A B` computed by fixed column blocks of `C`, each block sequential.
+pub fn gemm_blocked(c: MatMut<'_, f64>, a: MatRef<'_, f64>, b: MatRef<'_, f64>, alpha: f64) {
+    assert!(c.nrows() == a.nrows() && c.ncols() == b.ncols() && a.ncols() == b.nrows());
+    col_blocks(c, BLOCK).into_par_iter().for_each(|(j0, blk)| {
+        let w = blk.ncols();
+        matmul(blk, Accum::Replace, a, b.subcols(j0, w), alpha, Par::Seq);
+    });
+}
+
+/// Mirrors, inside every diagonal block `[j0, j0 + BLOCK)^2` of the fixed partition, the strict
+/// lower triangle onto the strict upper one (each block owned by one task, in parallel).
+pub fn mirror_diag_blocks(c: MatMut<'_, f64>) {
+    col_blocks(c, BLOCK)
+        .into_par_iter()
+        .for_each(|(j0, mut blk)| {
+            let w = blk.ncols();
+            for jj in 0..w {
+                for ii in jj + 1..w {
+                    let v = blk[(j0 + ii, jj)];
+                    blk[(j0 + jj, ii)] = v;
+                }
+            }
+        });
+}
+
+/// Eigendecomposition of the symmetric `a` read from its lower triangle: eigenvalues in
+/// nondecreasing order and, if `vectors`, the orthonormal eigenvectors as columns. Sequential
+/// (`Par::Seq`) so the result does not depend on the thread count.
+pub fn sym_eigen(a: MatRef<'_, f64>, vectors: bool) -> Result<(Vec<f64>, Option<Mat<f64>>)> {
+    use faer::dyn_stack::{MemBuffer, MemStack};
+    use faer::linalg::evd::{self_adjoint_evd, self_adjoint_evd_scratch, ComputeEigenvectors};
+    let n = a.nrows();
+    if a.ncols() != n {
+        return Err(Error::Linalg {
+            op: "symmetric eigendecomposition".into(),
+            detail: format!("matrix is {} x {}, not square", n, a.ncols()),
+        });
+    }
+    for j in 0..n {
+        for i in j..n {
+            if !a[(i, j)].is_finite() {
+                return Err(Error::Linalg {
+                    op: "symmetric eigendecomposition".into(),
+                    detail: format!("non-finite entry at ({i}, {j})"),
+                });
+            }
+        }
+    }
+    let mut s = faer::diag::Diag::<f64>::zeros(n);
+    let mut u = vectors.then(|| Mat::<f64>::zeros(n, n));
+    let compute = if vectors {
+        ComputeEigenvectors::Yes
+    } else {
+        ComputeEigenvectors::No
+    };
+    let mut mem = MemBuffer::new(self_adjoint_evd_scratch::<f64>(
+        n,
+        compute,
+        Par::Seq,
+        Default::default(),
+    ));
+    self_adjoint_evd(
+        a,
+        s.as_mut(),
+        u.as_mut().map(|u| u.as_mut()),
+        Par::Seq,
+        MemStack::new(&mut mem),
+        Default::default(),
+    )
+    .map_err(|e| Error::Linalg {
+        op: "symmetric eigendecomposition".into(),
+        detail: format!("{e:?}"),
+    })?;
+    let vals: Vec<f64> = (0..n).map(|i| s[i]).collect();
+    Ok((vals, u))
+}
+
+/// Bytes of memory the machine can still give (`MemAvailable` of `/proc/meminfo`), or 24 GiB
+/// when that cannot be read.
+pub fn mem_available_bytes() -> u64 {
+    const FALLBACK: u64 = 24 << 30;
+    std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("MemAvailable:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<u64>().ok())
+        })
+        .map_or(FALLBACK, |kb| kb * 1024)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn test_mat(r: usize, c: usize) -> Mat<f64> {
+        Mat::from_fn(r, c, |i, j| ((i * 7 + j * 13) % 11) as f64 / 11.0 - 0.4)
+    }
+
+    #[test]
+    fn gram_and_gemm_match_plain_products() {
+        // 300 columns: two full blocks and a ragged one.
+        let a = test_mat(37, 300);
+        let mut c = Mat::<f64>::zeros(300, 300);
+        gram_lower(c.as_mut(), a.as_ref(), 0.5);
+        mirror_lower(c.as_mut());
+        let full = a.transpose() * &a * 0.5;
+        let b = test_mat(300, 290);
+        let mut d = Mat::<f64>::zeros(37, 290);
+        gemm_blocked(d.as_mut(), a.as_ref(), b.as_ref(), 2.0);
+        let d_ref = &a * &b * 2.0;
+        // Mirror by blocks (ragged last block) equals the plain transpose.
+        let mut k = Mat::<f64>::from_fn(300, 300, |i, j| {
+            if i >= j {
+                (i * 300 + j) as f64
+            } else {
+                f64::NAN
+            }
+        });
+        mirror_lower(k.as_mut());
+        assert!(k == Mat::<f64>::from_fn(300, 300, |i, j| (i.max(j) * 300 + i.min(j)) as f64));
+        // Same products up to summation order: eps x inner dimension x entry scale.
+        assert!((&c - &full).norm_max() < 1e-13 * 37.0);
+        assert!((&d - &d_ref).norm_max() < 1e-13 * 300.0);
+    }
+
+    #[test]
+    fn eigen_reconstructs() {
+        let a = test_mat(20, 50);
+        let g = a.transpose() * &a;
+        let (l, u) = sym_eigen(g.as_ref(), true).unwrap();
+        let u = u.unwrap();
+        let rec =
+            &u * faer::Mat::from_fn(50, 50, |i, j| if i == j { l[i] } else { 0.0 }) * u.transpose();
+        // Backward-stable EVD: residual ~ eps x n x ||G||.
+        assert!((&rec - &g).norm_max() < 1e-12 * g.norm_max() * 50.0);
+        assert!(l.windows(2).all(|w| w[0] <= w[1]));
+    }
+}

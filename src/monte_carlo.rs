@@ -1,1 +1,603 @@
-//! (stub) monte_carlo
+//! Monte Carlo on the exact model (SPEC §1, §3): memorization error along a whole gamma path.
+//!
+//! Replicate `r` draws `y` (uniform +-1), `Z` (N(0,1), filled column by column) and, for the
+//! Gaussian-equivalent model, `G` from the named streams `("y", "z", "goe")` of
+//! [`crate::random::stream`]`(seed, r, ..)`. With `mu = sqrt(snr) e_1`, `X = mu y^T + Z`,
+//!
+//! ```text
+//! T = X^T X + (X^T w_K)(X^T w_Q)^T                 (W = I + w_K w_Q^T never formed)
+//! K = f_c(T / sqrt p) / sqrt p,  f_c = f - E f(xi)  (K_ii = 0, or f_c(T_ii/sqrt p)/sqrt p literal)
+//! K~ = a1 T / p + sigma G / sqrt p + s I           (equivalent; s = -a1 or tau_D - a1)
+//! Phi = X K  (attention/equivalent),  Phi = X  (ridge)
+//! Q = (Phi^T Phi / n + gamma I_n)^{-1},  E = (gamma^2/n) y^T Q^2 y,  yQy = y^T Q y / n,  trQ = tr Q / n
+//! ```
+//!
+//! The whole path comes from ONE symmetric eigendecomposition per replicate on the smaller side.
+//! For `p < n`, `Phi Phi^T / n = U diag(l) U^T`, `w_i = (u_i^T Phi y)^2 / n` and (Woodbury, using
+//! `||y||^2 = n`; no division by a possibly zero `l_i`):
+//!
+//! ```text
+//! yQy = (1/gamma) (1 - (1/n) sum_i w_i / (l_i + gamma))
+//! E   = 1 - (1/n) sum_i w_i (l_i + 2 gamma) / (l_i + gamma)^2
+//! trQ = (1/n) [ sum_i 1 / (l_i + gamma) + (n - p) / gamma ]
+//! ```
+//!
+//! For `p >= n`, `Phi^T Phi / n = V diag(l) V^T`, `b_i = (v_i^T y)^2`: `yQy = (1/n) sum b_i/(l_i+gamma)`,
+//! `E = (gamma^2/n) sum b_i/(l_i+gamma)^2`, `trQ = (1/n) sum 1/(l_i+gamma)`. `E` equals the ridge
+//! probe's training residual `||y - Phi^T w*||^2 / n`, `w* = (Phi Phi^T + n gamma I)^{-1} Phi y`
+//! (SPEC §1.6); `tests/monte_carlo.rs` checks every formula against that direct solve.
+//!
+//! Determinism: products use the fixed block partition of [`crate::linalg`]; random draws are
+//! sequential within their stream; replicates run in parallel and are collected in replicate
+//! order. Results are bit-identical for any rayon thread count.
+
+use crate::error::{Error, Result};
+use crate::hermite::hermite_coeffs;
+use crate::linalg::{self, col_blocks, BLOCK};
+use crate::model::{Diag, ModelKind, SimConfig};
+use crate::random::stream;
+use faer::{Mat, MatMut, MatRef};
+use num_complex::Complex64;
+use rand::Rng as _;
+use rand_distr::{Distribution, StandardNormal};
+use rayon::prelude::*;
+use serde::Serialize;
+
+/// Per-replicate output.
+#[derive(Clone, Debug, Serialize)]
+pub struct ReplicateResult {
+    /// `E(gamma)` for each gamma of the path.
+    pub e: Vec<f64>,
+    /// `y^T Q y / n` for each gamma.
+    pub yqy: Vec<f64>,
+    /// `tr Q / n` for each gamma.
+    pub trq: Vec<f64>,
+    /// `||Phi y||^2 / n^2`.
+    pub r1: f64,
+    /// Ridgeless error `||P_ker(Phi) y||^2 / n` (eigenvalues below `n eps l_max` count as zero).
+    pub kappa0: f64,
+    /// Largest eigenvalue of `Phi^T Phi / n`.
+    pub lambda_max: f64,
+}
+
+/// Mean, standard error and 95% Student-t interval over replicates.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct Summary {
+    /// Sample mean.
+    pub mean: f64,
+    /// Standard error `sd / sqrt(R)` (sample sd with `R - 1`); 0 when `R = 1`.
+    pub se: f64,
+    /// `mean -+ t_{0.975, R-1} se`; `(mean, mean)` when `R = 1`.
+    pub ci95: (f64, f64),
+}
+
+/// Summaries at one gamma.
+#[derive(Clone, Debug, Serialize)]
+pub struct SimPoint {
+    /// Ridge parameter.
+    pub gamma: f64,
+    /// Memorization error.
+    pub e: Summary,
+    /// `y^T Q y / n`.
+    pub yqy: Summary,
+    /// `tr Q / n`.
+    pub trq: Summary,
+}
+
+/// A whole run.
+#[derive(Clone, Debug)]
+pub struct SimResult {
+    /// The configuration that produced it.
+    pub config: SimConfig,
+    /// Replicates in replicate order.
+    pub replicates: Vec<ReplicateResult>,
+    /// One summary per gamma, in the order of `config.gammas`.
+    pub points: Vec<SimPoint>,
+}
+
+/// Kernel constants derived once from the Hermite coefficients.
+#[derive(Clone, Copy, Debug)]
+struct KernelCoeffs {
+    mean: f64,
+    a1: f64,
+    sigma: f64,
+    shift: f64,
+}
+
+fn kernel_coeffs(cfg: &SimConfig) -> Result<KernelCoeffs> {
+    if cfg.model == ModelKind::Ridge {
+        return Ok(KernelCoeffs {
+            mean: 0.0,
+            a1: 0.0,
+            sigma: 0.0,
+            shift: 0.0,
+        });
+    }
+    let h = hermite_coeffs(&cfg.activation, 2)?;
+    let shift = match cfg.diag {
+        Diag::Zero => -h.a1,
+        Diag::Literal if cfg.model == ModelKind::Equivalent => {
+            let tau = cfg.activation.diag_limit().ok_or_else(|| {
+                Error::param(
+                    "diag",
+                    "literal",
+                    format!(
+                        "tau_D = lim f(t)/t is infinite for `{}`; use --diag zero",
+                        cfg.activation.name()
+                    ),
+                )
+            })?;
+            tau - h.a1
+        }
+        Diag::Literal => 0.0,
+    };
+    Ok(KernelCoeffs {
+        mean: h.mean,
+        a1: h.a1,
+        sigma: h.sigma2.max(0.0).sqrt(),
+        shift,
+    })
+}
+
+/// Draws `(X, y)` of replicate `r`: `y` from stream "y", `Z` from stream "z" column by column.
+pub fn sample(cfg: &SimConfig, r: usize) -> (Mat<f64>, Vec<f64>) {
+    let (n, p) = (cfg.n, cfg.p);
+    let mut ry = stream(cfg.seed, r as u64, "y");
+    let y: Vec<f64> = (0..n)
+        .map(|_| if ry.random::<bool>() { 1.0 } else { -1.0 })
+        .collect();
+    let mut rz = stream(cfg.seed, r as u64, "z");
+    let mut x = Mat::<f64>::zeros(p, n);
+    for j in 0..n {
+        for i in 0..p {
+            x[(i, j)] = StandardNormal.sample(&mut rz);
+        }
+    }
+    let mu = cfg.snr.sqrt();
+    for (j, &yj) in y.iter().enumerate() {
+        x[(0, j)] += mu * yj;
+    }
+    (x, y)
+}
+
+/// `X^T w` for `w` given on `(e_1, e_2, e_3)`.
+fn project(x: MatRef<'_, f64>, w: &[f64; 3]) -> Vec<f64> {
+    (0..x.ncols())
+        .map(|j| {
+            w.iter()
+                .enumerate()
+                .filter(|(k, _)| *k < x.nrows())
+                .map(|(k, &wk)| wk * x[(k, j)])
+                .sum()
+        })
+        .collect()
+}
+
+/// The full kernel (`K` for attention, `K~` for equivalent) of replicate `r` built from `x`.
+fn build_kernel(cfg: &SimConfig, co: &KernelCoeffs, x: MatRef<'_, f64>, r: usize) -> Mat<f64> {
+    let n = x.ncols();
+    let mut m = Mat::<f64>::zeros(n, n);
+    linalg::gram_lower(m.as_mut(), x, 1.0);
+    kernel_from_gram_with(cfg, co, x, m.as_mut(), r, true);
+    m
+}
+
+/// Benchmark stage: turns `m`, holding `X^T X` in its lower triangle (from
+/// [`linalg::gram_lower`]), into the full kernel of replicate `r` (rank-one term, scaling,
+/// activation, centring, diagonal convention, and the GOE part for the equivalent model). With
+/// `full = false` and a symmetric `T` ([`SimConfig::is_symmetric`]) only the lower triangle and
+/// the diagonal blocks are filled (a cheaper partial result, for custom products).
+pub fn kernel_from_gram(
+    cfg: &SimConfig,
+    x: MatRef<'_, f64>,
+    m: MatMut<'_, f64>,
+    r: usize,
+    full: bool,
+) -> Result<()> {
+    let co = kernel_coeffs(cfg)?;
+    kernel_from_gram_with(cfg, &co, x, m, r, full);
+    Ok(())
+}
+
+/// Builds the kernel in `m` (lower triangle of `X^T X` on entry). With `full = false` and a
+/// symmetric `T`, only the lower triangle and the diagonal blocks are written.
+fn kernel_from_gram_with(
+    cfg: &SimConfig,
+    co: &KernelCoeffs,
+    x: MatRef<'_, f64>,
+    mut m: MatMut<'_, f64>,
+    r: usize,
+    full: bool,
+) {
+    let n = x.ncols();
+    let sym = cfg.is_symmetric();
+    let a = project(x, &cfg.wk);
+    let b = project(x, &cfg.wq);
+    let inv_sqrt_p = 1.0 / (cfg.p as f64).sqrt();
+    if !sym {
+        linalg::mirror_lower(m.as_mut());
+    }
+    let equiv = cfg.model == ModelKind::Equivalent;
+    let act = &cfg.activation;
+    let co = *co;
+    let diag = cfg.diag;
+    // Fused rank-one term, scaling, activation and centring; each column owned by one task.
+    col_blocks(m.as_mut(), BLOCK)
+        .into_par_iter()
+        .for_each(|(j0, mut blk)| {
+            for jj in 0..blk.ncols() {
+                let j = j0 + jj;
+                let i0 = if sym { j } else { 0 };
+                let bj = b[j];
+                let mut col = blk.as_mut().col_mut(jj);
+                for i in i0..n {
+                    let t = (col[i] + a[i] * bj) * inv_sqrt_p;
+                    col[i] = if equiv {
+                        co.a1 * t * inv_sqrt_p
+                    } else {
+                        (act.eval(t) - co.mean) * inv_sqrt_p
+                    };
+                }
+                col[j] = match (equiv, diag) {
+                    (false, Diag::Zero) => 0.0,
+                    (false, Diag::Literal) => col[j],
+                    (true, _) => col[j] + co.shift,
+                };
+            }
+        });
+    if equiv && co.sigma > 0.0 {
+        let mut rg = stream(cfg.seed, r as u64, "goe");
+        let c = co.sigma * inv_sqrt_p;
+        for j in 0..n {
+            for i in j + 1..n {
+                let g: f64 = StandardNormal.sample(&mut rg);
+                m[(i, j)] += c * g;
+                if !sym {
+                    m[(j, i)] += c * g;
+                }
+            }
+        }
+    }
+    if sym {
+        if full {
+            linalg::mirror_lower(m.as_mut());
+        } else {
+            linalg::mirror_diag_blocks(m.as_mut());
+        }
+    }
+}
+
+/// The kernel matrix of replicate `r` (`K`, or `K~` for [`ModelKind::Equivalent`]); `Err` for ridge.
+pub fn kernel_matrix(cfg: &SimConfig, r: usize) -> Result<Mat<f64>> {
+    cfg.validate()?;
+    cfg.check_memory()?;
+    if cfg.model == ModelKind::Ridge {
+        return Err(Error::param(
+            "model",
+            "ridge",
+            "ridge has no kernel (K = I)",
+        ));
+    }
+    let co = kernel_coeffs(cfg)?;
+    let (x, _) = sample(cfg, r);
+    Ok(build_kernel(cfg, &co, x.as_ref(), r))
+}
+
+/// Features `Phi` (`p x n`) and labels `y` of replicate `r`.
+pub fn features(cfg: &SimConfig, r: usize) -> Result<(Mat<f64>, Vec<f64>)> {
+    cfg.validate()?;
+    cfg.check_memory()?;
+    let co = kernel_coeffs(cfg)?;
+    features_with(cfg, &co, r)
+}
+
+fn features_with(cfg: &SimConfig, co: &KernelCoeffs, r: usize) -> Result<(Mat<f64>, Vec<f64>)> {
+    let (x, y) = sample(cfg, r);
+    if cfg.model == ModelKind::Ridge {
+        return Ok((x, y));
+    }
+    let n = cfg.n;
+    // vec! of zeros is calloc'd (fresh zero pages, no memset; Mat::zeros' fill of n^2 doubles
+    // cost ~25 ms at n = 2048); pages are faulted in by the parallel Gram product.
+    let mut buf = vec![0.0f64; n * n];
+    let mut m = MatMut::from_column_major_slice_mut(&mut buf, n, n);
+    linalg::gram_lower(m.as_mut(), x.as_ref(), 1.0);
+    kernel_from_gram_with(cfg, co, x.as_ref(), m.as_mut(), r, true);
+    let mut phi = Mat::<f64>::zeros(cfg.p, n);
+    linalg::gemm_blocked(phi.as_mut(), x.as_ref(), m.as_ref(), 1.0);
+    Ok((phi, y))
+}
+
+/// The gamma path from features `phi` (`d x n`) and labels `y` (`||y||^2 = n` assumed, as for
+/// +-1 labels), by one symmetric eigendecomposition on the smaller side (see the module doc).
+pub fn path_from_features(
+    phi: MatRef<'_, f64>,
+    y: &[f64],
+    gammas: &[f64],
+) -> Result<ReplicateResult> {
+    let (d, n) = (phi.nrows(), phi.ncols());
+    if y.len() != n {
+        return Err(Error::param("y", y.len(), format!("expected {n} labels")));
+    }
+    let nf = n as f64;
+    // Column-major traversal (contiguous); fixed order, so deterministic.
+    let mut phi_y = vec![0.0; d];
+    for (j, &yj) in y.iter().enumerate() {
+        for (i, acc) in phi_y.iter_mut().enumerate() {
+            *acc += phi[(i, j)] * yj;
+        }
+    }
+    let r1 = phi_y.iter().map(|v| v * v).sum::<f64>() / (nf * nf);
+    let small = d < n;
+    let m = d.min(n);
+    let mut g = Mat::<f64>::zeros(m, m);
+    if small {
+        linalg::gram_lower(g.as_mut(), phi.transpose(), 1.0 / nf);
+    } else {
+        linalg::gram_lower(g.as_mut(), phi, 1.0 / nf);
+    }
+    let (mut l, u) = linalg::sym_eigen(g.as_ref(), true)?;
+    drop(g);
+    let u = u.ok_or_else(|| Error::Linalg {
+        op: "symmetric eigendecomposition".into(),
+        detail: "eigenvectors missing".into(),
+    })?;
+    // Eigenvalues of a Gram matrix are >= 0; clip round-off negatives.
+    for v in &mut l {
+        *v = v.max(0.0);
+    }
+    let lmax = l.last().copied().unwrap_or(0.0);
+    let rhs: &[f64] = if small { &phi_y } else { y };
+    let wts: Vec<f64> = (0..m)
+        .map(|i| {
+            let c: f64 = (0..m).map(|k| u[(k, i)] * rhs[k]).sum();
+            if small {
+                c * c / nf
+            } else {
+                c * c
+            }
+        })
+        .collect();
+    // Zero eigenvalues: below n eps l_max (rank-revealing threshold of a Gram matrix).
+    let thr = nf * f64::EPSILON * lmax;
+    let kappa0 = if small {
+        let s: f64 = l
+            .iter()
+            .zip(&wts)
+            .filter(|(li, _)| **li > thr)
+            .map(|(li, wi)| wi / li)
+            .sum();
+        (1.0 - s / nf).max(0.0)
+    } else {
+        l.iter()
+            .zip(&wts)
+            .filter(|(li, _)| **li <= thr)
+            .map(|(_, bi)| bi)
+            .sum::<f64>()
+            / nf
+    };
+    let (e, yqy, trq) = path_from_spectrum(&l, &wts, d, n, gammas);
+    Ok(ReplicateResult {
+        e,
+        yqy,
+        trq,
+        r1,
+        kappa0,
+        lambda_max: lmax,
+    })
+}
+
+/// The gamma path from the spectrum of `Phi` (`d x n`): eigenvalues `l` of the smaller Gram
+/// matrix and weights `wts` (`w_i = (u_i^T Phi y)^2 / n` when `d < n`, `b_i = (v_i^T y)^2`
+/// otherwise); returns `(E, yQy, trQ)` per gamma. `O(len(l))` work per gamma, no allocation
+/// besides the three outputs.
+pub fn path_from_spectrum(
+    l: &[f64],
+    wts: &[f64],
+    d: usize,
+    n: usize,
+    gammas: &[f64],
+) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+    let nf = n as f64;
+    let small = d < n;
+    let k = gammas.len();
+    let (mut e, mut yqy, mut trq) = (
+        Vec::with_capacity(k),
+        Vec::with_capacity(k),
+        Vec::with_capacity(k),
+    );
+    for &gm in gammas {
+        let (mut s1, mut s2, mut s3) = (0.0, 0.0, 0.0);
+        for (&li, &wi) in l.iter().zip(wts) {
+            let inv = 1.0 / (li + gm);
+            if small {
+                s1 += wi * inv;
+                s2 += wi * (li + 2.0 * gm) * inv * inv;
+            } else {
+                s1 += wi * inv;
+                s2 += wi * inv * inv;
+            }
+            s3 += inv;
+        }
+        if small {
+            yqy.push((1.0 - s1 / nf) / gm);
+            e.push(1.0 - s2 / nf);
+            trq.push((s3 + (n - d) as f64 / gm) / nf);
+        } else {
+            yqy.push(s1 / nf);
+            e.push(gm * gm * s2 / nf);
+            trq.push(s3 / nf);
+        }
+    }
+    (e, yqy, trq)
+}
+
+/// Runs replicate `r` of `cfg` (any `seeds`; `r` need not be below `seeds`).
+pub fn run_replicate(cfg: &SimConfig, r: usize) -> Result<ReplicateResult> {
+    cfg.validate()?;
+    cfg.check_memory()?;
+    let co = kernel_coeffs(cfg)?;
+    replicate_with(cfg, &co, r)
+}
+
+fn replicate_with(cfg: &SimConfig, co: &KernelCoeffs, r: usize) -> Result<ReplicateResult> {
+    let (phi, y) = features_with(cfg, co, r)?;
+    let out = path_from_features(phi.as_ref(), &y, &cfg.gammas)?;
+    if out
+        .e
+        .iter()
+        .chain(&out.yqy)
+        .chain(&out.trq)
+        .any(|v| !v.is_finite())
+    {
+        return Err(Error::Linalg {
+            op: "gamma path".into(),
+            detail: format!(
+                "non-finite result in replicate {r} (activation `{}` overflowing?)",
+                cfg.activation.name()
+            ),
+        });
+    }
+    Ok(out)
+}
+
+/// Mean, standard error and 95% Student-t interval of `xs` (empty: NaN mean, infinite SE).
+pub fn summarize(xs: &[f64]) -> Summary {
+    let r = xs.len();
+    if r == 0 {
+        return Summary {
+            mean: f64::NAN,
+            se: f64::INFINITY,
+            ci95: (f64::NEG_INFINITY, f64::INFINITY),
+        };
+    }
+    let mean = xs.iter().sum::<f64>() / r as f64;
+    if r == 1 {
+        return Summary {
+            mean,
+            se: 0.0,
+            ci95: (mean, mean),
+        };
+    }
+    let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (r - 1) as f64;
+    let se = (var / r as f64).sqrt();
+    let t = t_quantile_975((r - 1) as f64);
+    Summary {
+        mean,
+        se,
+        ci95: (mean - t * se, mean + t * se),
+    }
+}
+
+fn t_quantile_975(df: f64) -> f64 {
+    use statrs::distribution::{ContinuousCDF, StudentsT};
+    StudentsT::new(0.0, 1.0, df)
+        .map(|d| d.inverse_cdf(0.975))
+        .unwrap_or(1.959_963_984_540_054)
+}
+
+/// Runs every replicate of `cfg` (in parallel, at most [`SimConfig::concurrency`] at a time,
+/// collected in replicate order) and summarizes each gamma. Needs `seeds >= 2` for a standard
+/// error. `progress` draws an indicatif bar on stderr (the caller decides whether it is a tty).
+pub fn simulate(cfg: &SimConfig, progress: bool) -> Result<SimResult> {
+    cfg.validate()?;
+    if cfg.seeds < 2 {
+        return Err(Error::param(
+            "seeds",
+            cfg.seeds,
+            "need at least 2 replicates for a standard error",
+        ));
+    }
+    cfg.check_memory()?;
+    let co = kernel_coeffs(cfg)?;
+    let conc = cfg.concurrency();
+    let bar = if progress {
+        let b = indicatif::ProgressBar::new(cfg.seeds as u64);
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{spinner} replicates {pos}/{len} [{elapsed_precise}<{eta_precise}] {wide_bar}",
+        ) {
+            b.set_style(style);
+        }
+        b
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let mut replicates = Vec::with_capacity(cfg.seeds);
+    let mut start = 0;
+    while start < cfg.seeds {
+        let end = (start + conc).min(cfg.seeds);
+        let chunk: Vec<ReplicateResult> = (start..end)
+            .into_par_iter()
+            .map(|r| {
+                let out = replicate_with(cfg, &co, r);
+                bar.inc(1);
+                out
+            })
+            .collect::<Result<_>>()?;
+        replicates.extend(chunk);
+        start = end;
+    }
+    bar.finish_and_clear();
+    let points = cfg
+        .gammas
+        .iter()
+        .enumerate()
+        .map(|(k, &gamma)| {
+            let col = |f: fn(&ReplicateResult) -> &Vec<f64>| -> Vec<f64> {
+                replicates.iter().map(|r| f(r)[k]).collect()
+            };
+            SimPoint {
+                gamma,
+                e: summarize(&col(|r| &r.e)),
+                yqy: summarize(&col(|r| &r.yqy)),
+                trq: summarize(&col(|r| &r.trq)),
+            }
+        })
+        .collect();
+    Ok(SimResult {
+        config: cfg.clone(),
+        replicates,
+        points,
+    })
+}
+
+/// Eigenvalues (nondecreasing) of the kernel of replicate `r`: `K`, or `K~` when
+/// `cfg.model == Equivalent`. `Err` for ridge or when `K` is not symmetric (`w_K` not parallel
+/// to `w_Q`).
+pub fn kernel_eigenvalues(cfg: &SimConfig, r: usize) -> Result<Vec<f64>> {
+    if !cfg.is_symmetric() {
+        return Err(Error::param(
+            "wk/wq",
+            format!("{:?} / {:?}", cfg.wk, cfg.wq),
+            "K is symmetric only when w_K is parallel to w_Q (or one is zero)",
+        ));
+    }
+    let k = kernel_matrix(cfg, r)?;
+    Ok(linalg::sym_eigen(k.as_ref(), false)?.0)
+}
+
+/// All `n` eigenvalues (nondecreasing, zeros included) of `Phi^T Phi / n` for replicate `r`.
+pub fn gram_eigenvalues(cfg: &SimConfig, r: usize) -> Result<Vec<f64>> {
+    let (phi, _) = features(cfg, r)?;
+    let (d, n) = (phi.nrows(), phi.ncols());
+    let nf = n as f64;
+    let m = d.min(n);
+    let mut g = Mat::<f64>::zeros(m, m);
+    if d < n {
+        linalg::gram_lower(g.as_mut(), phi.transpose(), 1.0 / nf);
+    } else {
+        linalg::gram_lower(g.as_mut(), phi.as_ref(), 1.0 / nf);
+    }
+    let (l, _) = linalg::sym_eigen(g.as_ref(), false)?;
+    let mut out = vec![0.0; n - m];
+    out.extend(l.into_iter().map(|v| v.max(0.0)));
+    Ok(out)
+}
+
+/// Empirical Stieltjes transform `(1/len) sum_i 1 / (l_i - z)`.
+pub fn stieltjes(eigs: &[f64], z: Complex64) -> Complex64 {
+    if eigs.is_empty() {
+        return Complex64::new(f64::NAN, f64::NAN);
+    }
+    eigs.iter().map(|&l| 1.0 / (l - z)).sum::<Complex64>() / eigs.len() as f64
+}

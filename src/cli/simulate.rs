@@ -1,12 +1,234 @@
-//! `rmt-verify simulate` (not implemented yet).
+//! `rmt-verify simulate`: Monte Carlo on the exact model along a gamma path (SPEC §1, §3).
 
+use rmt_verify::model::{Diag, ModelKind, SimConfig};
+use rmt_verify::monte_carlo::simulate;
+use rmt_verify::{format::sci, Activation, Error, Format, Table};
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 /// Arguments.
 #[derive(clap::Args, Debug)]
-pub struct Args {}
+pub struct Args {
+    /// Feature map: attention (Phi = X K), ridge (Phi = X) or equivalent (Gaussian-equivalent K).
+    #[arg(long, value_enum, default_value = "attention")]
+    model: ModelKind,
+    /// Activation: built-in name or expression in x.
+    #[arg(long, default_value = "tanh")]
+    activation: String,
+    /// Number of tokens n.
+    #[arg(long, default_value_t = 1024)]
+    n: usize,
+    /// Token dimension p.
+    #[arg(long, default_value_t = 256)]
+    p: usize,
+    /// Signal-to-noise ratio ||mu||^2 (mu = sqrt(snr) e_1).
+    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
+    snr: f64,
+    /// w_K as coordinates a,b,c on (e_1, e_2, e_3).
+    #[arg(long, default_value = "0,0,0", allow_hyphen_values = true)]
+    wk: String,
+    /// w_Q as coordinates a,b,c on (e_1, e_2, e_3).
+    #[arg(long, default_value = "0,0,0", allow_hyphen_values = true)]
+    wq: String,
+    /// Ridge parameters: a list G1,G2,... or logspace:lo:hi:k.
+    #[arg(long, default_value = "0.1", allow_hyphen_values = true)]
+    gamma: String,
+    /// Number of replicates (at least 2).
+    #[arg(long, default_value_t = 4)]
+    seeds: usize,
+    /// Master seed.
+    #[arg(long, default_value_t = 2506)]
+    seed: u64,
+    /// Diagonal convention of K.
+    #[arg(long, value_enum, default_value = "zero")]
+    diag: Diag,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    format: Format,
+    /// No progress bar.
+    #[arg(long)]
+    quiet: bool,
+}
+
+fn parse_f64(name: &str, s: &str) -> Result<f64, Error> {
+    s.trim()
+        .parse::<f64>()
+        .map_err(|_| Error::param(name, s, "not a number"))
+}
+
+/// Parses `a,b,c` (exactly three numbers).
+fn parse_w(name: &str, s: &str) -> Result<[f64; 3], Error> {
+    let parts: Vec<&str> = s.split(',').collect();
+    if parts.len() != 3 {
+        return Err(Error::param(
+            name,
+            s,
+            "expected three comma-separated numbers a,b,c (coordinates on e_1, e_2, e_3)",
+        ));
+    }
+    let mut w = [0.0; 3];
+    for (k, part) in parts.iter().enumerate() {
+        w[k] = part.trim().parse::<f64>().map_err(|_| {
+            Error::param(name, s, format!("`{part}` is not a number; expected a,b,c"))
+        })?;
+        if !w[k].is_finite() {
+            return Err(Error::param(name, s, "coordinates must be finite"));
+        }
+    }
+    Ok(w)
+}
+
+/// Parses `G1,G2,...` or `logspace:lo:hi:k` (k >= 1 points from lo to hi, log-spaced).
+fn parse_gammas(s: &str) -> Result<Vec<f64>, Error> {
+    if let Some(rest) = s.strip_prefix("logspace:") {
+        let parts: Vec<&str> = rest.split(':').collect();
+        if parts.len() != 3 {
+            return Err(Error::param("gamma", s, "expected logspace:lo:hi:k"));
+        }
+        let lo = parse_f64("gamma", parts[0])?;
+        let hi = parse_f64("gamma", parts[1])?;
+        let k: usize = parts[2]
+            .trim()
+            .parse()
+            .map_err(|_| Error::param("gamma", s, "k of logspace:lo:hi:k must be an integer"))?;
+        if !(lo.is_finite() && hi.is_finite() && lo > 0.0 && hi > 0.0) {
+            return Err(Error::param(
+                "gamma",
+                s,
+                "logspace bounds must be finite and > 0",
+            ));
+        }
+        if k == 0 || (k == 1 && lo != hi) {
+            return Err(Error::param(
+                "gamma",
+                s,
+                "logspace needs k >= 2 points (or lo = hi)",
+            ));
+        }
+        if k == 1 {
+            return Ok(vec![lo]);
+        }
+        let (a, b) = (lo.ln(), hi.ln());
+        return Ok((0..k)
+            .map(|i| (a + (b - a) * i as f64 / (k - 1) as f64).exp())
+            .collect());
+    }
+    s.split(',').map(|g| parse_f64("gamma", g)).collect()
+}
+
+fn num(x: f64) -> serde_json::Value {
+    serde_json::Number::from_f64(x).map_or(serde_json::Value::Null, serde_json::Value::Number)
+}
 
 /// Runs the subcommand.
-pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`simulate` is not implemented yet")
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let cfg = SimConfig {
+        model: args.model,
+        activation: Activation::parse(&args.activation)?,
+        n: args.n,
+        p: args.p,
+        snr: args.snr,
+        wk: parse_w("wk", &args.wk)?,
+        wq: parse_w("wq", &args.wq)?,
+        diag: args.diag,
+        gammas: parse_gammas(&args.gamma)?,
+        seeds: args.seeds,
+        seed: args.seed,
+    };
+    let progress = !args.quiet && std::io::stderr().is_terminal();
+    let t0 = std::time::Instant::now();
+    let res = simulate(&cfg, progress)?;
+    let seconds = t0.elapsed().as_secs_f64();
+    match args.format {
+        Format::Json => {
+            let points: Vec<serde_json::Value> = res
+                .points
+                .iter()
+                .map(|pt| {
+                    serde_json::json!({
+                        "gamma": num(pt.gamma),
+                        "E": num(pt.e.mean), "E_se": num(pt.e.se),
+                        "E_ci95": [num(pt.e.ci95.0), num(pt.e.ci95.1)],
+                        "yQy": num(pt.yqy.mean), "yQy_se": num(pt.yqy.se),
+                        "trQ": num(pt.trq.mean), "trQ_se": num(pt.trq.se),
+                    })
+                })
+                .collect();
+            let out = serde_json::json!({
+                "model": cfg.model,
+                "activation": cfg.activation.name(),
+                "n": cfg.n, "p": cfg.p, "snr": num(cfg.snr),
+                "wk": cfg.wk.map(num), "wq": cfg.wq.map(num),
+                "diag": cfg.diag,
+                "seeds": cfg.seeds, "seed": cfg.seed,
+                "rng": rmt_verify::random::RNG_ALGORITHM,
+                "version": rmt_verify::VERSION,
+                "seconds": num(seconds),
+                "points": points,
+            });
+            println!("{}", serde_json::to_string_pretty(&out)?);
+        }
+        fmt => {
+            let mut t = Table::new([
+                "gamma",
+                "E",
+                "E_se",
+                "E_ci95_lo",
+                "E_ci95_hi",
+                "yQy",
+                "yQy_se",
+                "trQ",
+                "trQ_se",
+            ]);
+            for pt in &res.points {
+                t.push([
+                    sci(pt.gamma, 4),
+                    sci(pt.e.mean, 6),
+                    sci(pt.e.se, 2),
+                    sci(pt.e.ci95.0, 6),
+                    sci(pt.e.ci95.1, 6),
+                    sci(pt.yqy.mean, 6),
+                    sci(pt.yqy.se, 2),
+                    sci(pt.trq.mean, 6),
+                    sci(pt.trq.se, 2),
+                ]);
+            }
+            if fmt == Format::Table {
+                println!(
+                    "# {:?} model, activation {}, n = {}, p = {}, snr = {}, wk = {:?}, wq = {:?}, \
+                     diag {:?}, {} seeds from seed {} ({:.2} s)",
+                    cfg.model,
+                    cfg.activation.name(),
+                    cfg.n,
+                    cfg.p,
+                    cfg.snr,
+                    cfg.wk,
+                    cfg.wq,
+                    cfg.diag,
+                    cfg.seeds,
+                    cfg.seed,
+                    seconds
+                );
+            }
+            print!("{}", t.render(fmt));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_gamma_lists_and_logspace() {
+        assert_eq!(parse_gammas("0.1,1").unwrap(), vec![0.1, 1.0]);
+        let g = parse_gammas("logspace:1e-4:10:50").unwrap();
+        assert_eq!(g.len(), 50);
+        // exp/ln round trip: a few ulps.
+        assert!((g[0] - 1e-4).abs() < 1e-15 && (g[49] - 10.0).abs() < 1e-12);
+        assert!(parse_gammas("logspace:1:2").is_err());
+        assert!(parse_w("wk", "1,2").is_err());
+        assert_eq!(parse_w("wk", "1,-2,0").unwrap(), [1.0, -2.0, 0.0]);
+    }
 }
