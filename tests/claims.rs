@@ -10,7 +10,17 @@ use rmt_verify::theorems;
 
 /// Ids that have a `#[test]` below. `every_claim_has_a_test` compares it with the registry:
 /// when you register a claim, add its test here.
-const TESTED_IDS: &[&str] = &["lem-hermite"];
+const TESTED_IDS: &[&str] = &[
+    "lem-hermite",
+    "lem-linearization",
+    "prop1-resolvent",
+    "prop2-ridge",
+    "thm1-attention",
+    "thm-bounds",
+    "cor-random-inputs",
+    "cor-alignment",
+    "cor-a1-zero",
+];
 
 /// Runs claim `id` at the quick budget, asserts `Holds` (full report on failure), snapshots
 /// the evidence table and notes.
@@ -61,6 +71,46 @@ fn lem_hermite() {
     check_and_snapshot("lem-hermite")
 }
 
+#[test]
+fn lem_linearization() {
+    check_and_snapshot("lem-linearization")
+}
+
+#[test]
+fn prop1_resolvent() {
+    check_and_snapshot("prop1-resolvent")
+}
+
+#[test]
+fn prop2_ridge() {
+    check_and_snapshot("prop2-ridge")
+}
+
+#[test]
+fn thm1_attention() {
+    check_and_snapshot("thm1-attention")
+}
+
+#[test]
+fn thm_bounds() {
+    check_and_snapshot("thm-bounds")
+}
+
+#[test]
+fn cor_random_inputs() {
+    check_and_snapshot("cor-random-inputs")
+}
+
+#[test]
+fn cor_alignment() {
+    check_and_snapshot("cor-alignment")
+}
+
+#[test]
+fn cor_a1_zero() {
+    check_and_snapshot("cor-a1-zero")
+}
+
 /// Negative test: a1 off by 1e-6 (far above the 1e-10 / 1e-12 tolerances) must fail.
 #[test]
 fn lem_hermite_perturbed_coefficient_fails() {
@@ -74,4 +124,20 @@ fn lem_hermite_perturbed_coefficient_fails() {
             assert!(r.label.contains("a1"), "unexpected failing row {}", r.label);
         }
     }
+}
+
+/// The `--full` run: the paper's sizes, every claim must hold. Minutes, not seconds.
+#[test]
+#[ignore = "full budget (n = 2048..4096); run: cargo test --release --test claims -- --ignored"]
+fn full_budget_all_claims_hold() {
+    let mut report = String::new();
+    let mut ok = true;
+    for claim in theorems::registry() {
+        let v = claim
+            .check(&Budget::full())
+            .unwrap_or_else(|e| panic!("claim `{}` could not run: {e}", claim.id()));
+        ok &= v.status == Status::Holds;
+        report.push_str(&v.report());
+    }
+    assert!(ok, "some claims do not hold at the full budget:\n{report}");
 }

@@ -4,11 +4,29 @@
 
 use crate::claim::Claim;
 
+pub mod cor_a1_zero;
+pub mod cor_alignment;
+pub mod cor_random_inputs;
 pub mod lem_hermite_expansion;
+pub mod lem_kernel_linearization;
+pub mod prop1_resolvent_equivalent;
+pub mod prop2_ridge_error;
+pub mod thm1_attention_error;
+pub mod thm_error_bounds;
 
 /// All claims, in paper order.
 pub fn registry() -> Vec<Box<dyn Claim>> {
-    vec![Box::new(lem_hermite_expansion::LemHermite)]
+    vec![
+        Box::new(lem_hermite_expansion::LemHermite),
+        Box::new(lem_kernel_linearization::LemLinearization::default()),
+        Box::new(prop1_resolvent_equivalent::Prop1Resolvent::default()),
+        Box::new(prop2_ridge_error::Prop2Ridge::default()),
+        Box::new(thm1_attention_error::Thm1Attention::default()),
+        Box::new(thm_error_bounds::ThmBounds::default()),
+        Box::new(cor_random_inputs::CorRandomInputs::default()),
+        Box::new(cor_alignment::CorAlignment::default()),
+        Box::new(cor_a1_zero::CorA1Zero::default()),
+    ]
 }
 
 /// Looks a claim up by id.
