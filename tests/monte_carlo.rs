@@ -193,7 +193,10 @@ fn results_do_not_depend_on_thread_count() {
     b.wk = [1.0, 0.0, 0.0];
     b.wq = [2.0, 0.0, 0.0];
     b.seeds = 2;
-    for c in [a, b] {
+    // A 520 x 520 eigenproblem: large enough for faer's parallel EVD path (fixed 2-way split).
+    let mut d = cfg(ModelKind::Ridge, 600, 520);
+    d.seeds = 2;
+    for c in [a, b, d] {
         let run = |t: usize| {
             rayon::ThreadPoolBuilder::new()
                 .num_threads(t)
