@@ -1,8 +1,10 @@
 //! `rmt-verify simulate`: Monte Carlo on the exact model along a gamma path (SPEC §1, §3).
 
+use super::theory::parse_vec3;
 use rmt_verify::model::{Diag, ModelKind, SimConfig};
 use rmt_verify::monte_carlo::simulate;
-use rmt_verify::{format::sci, Activation, Error, Format, Table};
+use rmt_verify::theory::parse_gammas;
+use rmt_verify::{format::sci, Activation, Format, Table};
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
@@ -50,72 +52,6 @@ pub struct Args {
     quiet: bool,
 }
 
-fn parse_f64(name: &str, s: &str) -> Result<f64, Error> {
-    s.trim()
-        .parse::<f64>()
-        .map_err(|_| Error::param(name, s, "not a number"))
-}
-
-/// Parses `a,b,c` (exactly three numbers).
-fn parse_w(name: &str, s: &str) -> Result<[f64; 3], Error> {
-    let parts: Vec<&str> = s.split(',').collect();
-    if parts.len() != 3 {
-        return Err(Error::param(
-            name,
-            s,
-            "expected three comma-separated numbers a,b,c (coordinates on e_1, e_2, e_3)",
-        ));
-    }
-    let mut w = [0.0; 3];
-    for (k, part) in parts.iter().enumerate() {
-        w[k] = part.trim().parse::<f64>().map_err(|_| {
-            Error::param(name, s, format!("`{part}` is not a number; expected a,b,c"))
-        })?;
-        if !w[k].is_finite() {
-            return Err(Error::param(name, s, "coordinates must be finite"));
-        }
-    }
-    Ok(w)
-}
-
-/// Parses `G1,G2,...` or `logspace:lo:hi:k` (k >= 1 points from lo to hi, log-spaced).
-fn parse_gammas(s: &str) -> Result<Vec<f64>, Error> {
-    if let Some(rest) = s.strip_prefix("logspace:") {
-        let parts: Vec<&str> = rest.split(':').collect();
-        if parts.len() != 3 {
-            return Err(Error::param("gamma", s, "expected logspace:lo:hi:k"));
-        }
-        let lo = parse_f64("gamma", parts[0])?;
-        let hi = parse_f64("gamma", parts[1])?;
-        let k: usize = parts[2]
-            .trim()
-            .parse()
-            .map_err(|_| Error::param("gamma", s, "k of logspace:lo:hi:k must be an integer"))?;
-        if !(lo.is_finite() && hi.is_finite() && lo > 0.0 && hi > 0.0) {
-            return Err(Error::param(
-                "gamma",
-                s,
-                "logspace bounds must be finite and > 0",
-            ));
-        }
-        if k == 0 || (k == 1 && lo != hi) {
-            return Err(Error::param(
-                "gamma",
-                s,
-                "logspace needs k >= 2 points (or lo = hi)",
-            ));
-        }
-        if k == 1 {
-            return Ok(vec![lo]);
-        }
-        let (a, b) = (lo.ln(), hi.ln());
-        return Ok((0..k)
-            .map(|i| (a + (b - a) * i as f64 / (k - 1) as f64).exp())
-            .collect());
-    }
-    s.split(',').map(|g| parse_f64("gamma", g)).collect()
-}
-
 fn num(x: f64) -> serde_json::Value {
     serde_json::Number::from_f64(x).map_or(serde_json::Value::Null, serde_json::Value::Number)
 }
@@ -128,8 +64,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         n: args.n,
         p: args.p,
         snr: args.snr,
-        wk: parse_w("wk", &args.wk)?,
-        wq: parse_w("wq", &args.wq)?,
+        wk: parse_vec3("wk", &args.wk)?,
+        wq: parse_vec3("wq", &args.wq)?,
         diag: args.diag,
         gammas: parse_gammas(&args.gamma)?,
         seeds: args.seeds,
@@ -228,7 +164,7 @@ mod tests {
         // exp/ln round trip: a few ulps.
         assert!((g[0] - 1e-4).abs() < 1e-15 && (g[49] - 10.0).abs() < 1e-12);
         assert!(parse_gammas("logspace:1:2").is_err());
-        assert!(parse_w("wk", "1,2").is_err());
-        assert_eq!(parse_w("wk", "1,-2,0").unwrap(), [1.0, -2.0, 0.0]);
+        assert!(parse_vec3("wk", "1,2").is_err());
+        assert_eq!(parse_vec3("wk", "1,-2,0").unwrap(), [1.0, -2.0, 0.0]);
     }
 }

@@ -60,7 +60,10 @@ pub fn parse_gammas(s: &str) -> Result<Vec<f64>> {
         if parts.len() != 3 {
             return Err(Error::param("gamma", s, "expected logspace:LO:HI:K"));
         }
-        let (lo, hi) = (num(parts[0])?, num(parts[1])?);
+        let bound = |t: &str| {
+            num(t).map_err(|_| Error::param("gamma", s, "logspace bounds must be finite and > 0"))
+        };
+        let (lo, hi) = (bound(parts[0])?, bound(parts[1])?);
         let k: usize = parts[2]
             .trim()
             .parse()
