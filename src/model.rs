@@ -33,6 +33,32 @@ pub enum Diag {
     Literal,
 }
 
+impl Diag {
+    /// The shift `s` of the Gaussian-equivalent kernel `a1 X^T W X/p + sigma G/sqrt p + s I`
+    /// (SPEC §3): `-a1` for the zero diagonal, `tau_D - a1` for the literal one, where
+    /// `tau_D = lim f(t)/t` (an error when it is infinite, e.g. `x^2 - 1`).
+    pub fn shift(self, act: &crate::Activation, a1: f64) -> crate::Result<f64> {
+        let s = match self {
+            Diag::Zero => -a1,
+            Diag::Literal => {
+                let tau = act.diag_limit().ok_or_else(|| {
+                    crate::Error::param(
+                        "diag",
+                        "literal",
+                        format!(
+                            "activation `{}` grows faster than linearly (tau_D = lim f(t)/t is infinite); use --diag zero",
+                            act.name()
+                        ),
+                    )
+                })?;
+                tau - a1
+            }
+        };
+        // `+ 0.0` turns -0.0 (a1 = 0) into 0.0 for display
+        Ok(s + 0.0)
+    }
+}
+
 /// Everything that defines a Monte Carlo run (SPEC §1, §3).
 ///
 /// `mu = sqrt(snr) e_1`; `w_K`, `w_Q` are given by their coordinates on `(e_1, e_2, e_3)`.

@@ -117,17 +117,7 @@ fn kernel_coeffs(cfg: &SimConfig) -> Result<KernelCoeffs> {
     let shift = match cfg.diag {
         Diag::Zero => -h.a1,
         Diag::Literal if cfg.model == ModelKind::Equivalent => {
-            let tau = cfg.activation.diag_limit().ok_or_else(|| {
-                Error::param(
-                    "diag",
-                    "literal",
-                    format!(
-                        "tau_D = lim f(t)/t is infinite for `{}`; use --diag zero",
-                        cfg.activation.name()
-                    ),
-                )
-            })?;
-            tau - h.a1
+            cfg.diag.shift(&cfg.activation, h.a1)?
         }
         Diag::Literal => 0.0,
     };

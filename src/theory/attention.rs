@@ -86,24 +86,8 @@ impl AttentionParams {
         diag: Diag,
     ) -> Result<Self> {
         let h = crate::hermite::hermite_coeffs(act, 2)?;
-        let s = match diag {
-            Diag::Zero => -h.a1,
-            Diag::Literal => match act.diag_limit() {
-                Some(t) => t - h.a1,
-                None => {
-                    return Err(Error::param(
-                        "diag",
-                        "literal",
-                        format!(
-                            "activation `{}` grows faster than linearly (tau_D = lim f(t)/t is infinite); use --diag zero",
-                            act.name()
-                        ),
-                    ))
-                }
-            },
-        };
-        // `+ 0.0` turns -0.0 (a1 = 0) into 0.0 for display
-        Self::new(c, snr, wk, wq, h.a1, h.nu.max(h.a1 * h.a1), s + 0.0)
+        let s = diag.shift(act, h.a1)?;
+        Self::new(c, snr, wk, wq, h.a1, h.nu.max(h.a1 * h.a1), s)
     }
 
     /// `sigma = sqrt(nu - a1^2)`.
