@@ -337,8 +337,8 @@ impl Claim for LemLinearization {
                 cfg.seed = budget.seed.wrapping_add(2000 + 100 * ci as u64 + n as u64);
                 let mut eq = cfg.clone();
                 eq.model = ModelKind::Equivalent;
-                let ra = simulate(&cfg, false)?;
-                let re = simulate(&eq, false)?;
+                let ra = simulate(&cfg, budget.progress)?;
+                let re = simulate(&eq, budget.progress)?;
                 let d: Vec<f64> = ra
                     .replicates
                     .iter()
@@ -407,6 +407,17 @@ mod tests {
         }
         .check(&Budget::quick())
         .expect("check runs");
+        let failing: Vec<&str> = v
+            .rows
+            .iter()
+            .filter(|r| r.status == Status::Fails)
+            .map(|r| r.label.as_str())
+            .collect();
+        eprintln!(
+            "{} of {} rows fail: {failing:#?}",
+            failing.len(),
+            v.rows.len()
+        );
         assert_eq!(v.status, Status::Fails, "{}", v.report());
     }
 }

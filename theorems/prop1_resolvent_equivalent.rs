@@ -314,6 +314,17 @@ mod tests {
         }
         .check(&Budget::quick())
         .expect("check runs");
+        let failing: Vec<&str> = v
+            .rows
+            .iter()
+            .filter(|r| r.status == Status::Fails)
+            .map(|r| r.label.as_str())
+            .collect();
+        eprintln!(
+            "{} of {} rows fail: {failing:#?}",
+            failing.len(),
+            v.rows.len()
+        );
         assert_eq!(v.status, Status::Fails, "{}", v.report());
     }
 
@@ -325,6 +336,17 @@ mod tests {
         }
         .check(&Budget::quick())
         .expect("check runs");
+        let failing: Vec<&str> = v
+            .rows
+            .iter()
+            .filter(|r| r.status == Status::Fails)
+            .map(|r| r.label.as_str())
+            .collect();
+        eprintln!(
+            "{} of {} rows fail: {failing:#?}",
+            failing.len(),
+            v.rows.len()
+        );
         assert_eq!(v.status, Status::Fails, "{}", v.report());
     }
 }
