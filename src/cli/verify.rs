@@ -49,16 +49,40 @@ pub struct Args {
 
 /// `rmt-verify list`.
 pub fn run_list(args: ListArgs) -> anyhow::Result<ExitCode> {
-    for c in theorems::registry() {
-        println!("{:<10} {}", c.id(), c.title());
-        println!("{:<10} {}", "", c.statement());
+    let claims = theorems::registry();
+    let width = claims.iter().map(|c| c.id().len()).max().unwrap_or(0);
+    for c in &claims {
+        println!("{:<width$}  {}", c.id(), c.title());
+        for line in wrap(c.statement(), 96) {
+            println!("{:<width$}    {line}", "");
+        }
         if args.verbose {
             if let Some(w) = c.paper_wording() {
-                println!("{:<10} paper: {}", "", w);
+                for (i, line) in wrap(w, 96).iter().enumerate() {
+                    let tag = if i == 0 { "paper:" } else { "" };
+                    println!("{:<width$}    {tag:<7}{line}", "");
+                }
             }
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Greedy word wrap at `cols` characters.
+fn wrap(text: &str, cols: usize) -> Vec<String> {
+    let mut lines = vec![String::new()];
+    for word in text.split_whitespace() {
+        let last = lines.last_mut().expect("lines is never empty");
+        if !last.is_empty() && last.chars().count() + 1 + word.chars().count() > cols {
+            lines.push(word.to_string());
+        } else {
+            if !last.is_empty() {
+                last.push(' ');
+            }
+            last.push_str(word);
+        }
+    }
+    lines
 }
 
 fn select(ids: &[String]) -> anyhow::Result<Vec<Box<dyn Claim>>> {
