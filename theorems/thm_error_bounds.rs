@@ -478,14 +478,6 @@ mod tests {
     use crate::claim::Status;
 
     #[test]
-    fn holds_quick() {
-        let v = ThmBounds::default().check(&Budget::quick()).unwrap();
-        eprintln!("{}", v.report());
-        assert_eq!(v.status, Status::Holds);
-    }
-
-    /// r1 computed with a1 scaled by 0.7 must make rows fail (r1 cross-check, Jensen, large gamma).
-    #[test]
     fn perturbed_a1_fails() {
         let v = ThmBounds {
             perturb: Some(Perturb::A1Scale(0.7)),
