@@ -289,7 +289,7 @@ impl ThmBounds {
                 "MC config {}: n = {n}, p = {}, {reps} replicates, mean kappa0 = {:.4}, mean r1 = {:.4}, mean lambda_max = {:.3}",
                 mc.label,
                 cfg.p,
-                results.iter().map(|r| r.kappa0).sum::<f64>() / reps as f64,
+                results.iter().map(|r| r.kappa0).sum::<f64>() / reps as f64 + 0.0, // -0.0 -> 0.0
                 results.iter().map(|r| r.r1).sum::<f64>() / reps as f64,
                 results.iter().map(|r| r.lambda_max).sum::<f64>() / reps as f64,
             ));
@@ -501,6 +501,7 @@ mod tests {
             .iter()
             .find(|r| r.label.starts_with("MC: chord"))
             .unwrap();
+        eprintln!("{}", v.report());
         assert_eq!(chord.status, Status::Fails, "{}", v.report());
         assert_eq!(v.status, Status::Fails);
     }
