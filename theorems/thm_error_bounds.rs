@@ -22,7 +22,8 @@
 //! (a) Monte Carlo: per replicate ([`run_replicate`]) along a gamma path, every inequality from
 //! the replicate's own `e, yqy, r1, kappa0, lambda_max`; one row per inequality with the
 //! minimum slack over all replicates, gammas and configurations (4 configurations: tanh `mu = 0`,
-//! relu aligned `w`, sign orthogonal `w`, ridge). Tolerance: floating point only,
+//! relu aligned `w`, sign orthogonal `w`, ridge; quick n = 256 x 4 replicates, full n = 1024 x 8).
+//! Tolerance: floating point only,
 //! `FP_C · eps · n · (1 + L/g)` (eigenvalue error `~ eps n L` propagated through `h_g`, whose
 //! derivative is at most `2/g`; `FP_C = 64` covers the sums over `n` terms), the largest over the
 //! checks of a row.
