@@ -29,7 +29,8 @@
 //!   replicates (the same seed gives the same $X$, $y$ to attention and ridge), gap per replicate,
 //!   mean and SE. HOLDS when the MC gap has the theory's sign and $|gap| > z\\,SE$;
 //!   INCONCLUSIVE when $|gap| \le z\\,SE$; FAILS when the sign is opposite and $|gap| > z\\,SE$.
-//!   $z$ = [`MC_Z`]; quick n = 256, full n = 1024, 8 paired replicates, p = c n. Points chosen with $|$gap$| \gg$ the $O(n^{-1/2})$ finite-size effects
+//!   $z$ = [`MC_Z`]; quick n = 256, full n = 1024, 8 paired replicates, p = c n. Points
+//!   chosen with $|$gap$| \gg$ the $O(n^{-1/2})$ finite-size effects
 //!   (ADDENDUM §2: snr = 0, gamma >= 0.1 is the well-converged regime).
 //!
 //! The region ($c < c^\ast$ or not) comes from the r1 closed form with the activation's own
