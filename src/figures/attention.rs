@@ -47,8 +47,16 @@ pub const ACTIVATIONS: [&str; 4] = ["tanh", "relu", "sign", "cos"];
 pub const WEIGHTS: [(&str, [f64; 3], [f64; 3]); 4] = [
     ("w = 0", [0.0; 3], [0.0; 3]),
     ("aligned w_K = w_Q = e1", [1.0, 0.0, 0.0], [1.0, 0.0, 0.0]),
-    ("orthogonal w_K = w_Q = e2", [0.0, 1.0, 0.0], [0.0, 1.0, 0.0]),
-    ("mismatched w_K = e1, w_Q = e2", [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]),
+    (
+        "orthogonal w_K = w_Q = e2",
+        [0.0, 1.0, 0.0],
+        [0.0, 1.0, 0.0],
+    ),
+    (
+        "mismatched w_K = e1, w_Q = e2",
+        [1.0, 0.0, 0.0],
+        [0.0, 1.0, 0.0],
+    ),
 ];
 
 /// The swept variable.
@@ -169,7 +177,9 @@ fn panels(s: &Setup, budget: &Budget) -> Result<Vec<Plot>> {
             s.n, s.mc_x, s.snr, s.gamma
         ),
         Axis::Snr => format!(
-            "n = {}, p = {p0} (c = {}), ||μ||² in {:?}, γ = {}",
+            "n = {}, p = {p0} (c = {}), ||μ||² in {:?}, γ = {} (at this small p the aligned MC \
+             falls below theory for ||μ||² ≥ 4: finite-size terms ~ snr/√p, ADDENDUM §2 \
+             validation; use --full)",
             s.n, s.c, s.mc_x, s.gamma
         ),
     };
@@ -178,7 +188,10 @@ fn panels(s: &Setup, budget: &Budget) -> Result<Vec<Plot>> {
         let act = Activation::parse(name)?;
         let h = crate::hermite::hermite_coeffs(&act, 2)?;
         let mut plot = Plot::new(
-            format!("{name}: E_A vs {}", &xlabel[xlabel.rfind(' ').map_or(0, |i| i + 1)..]),
+            format!(
+                "{name}: E_A vs {}",
+                &xlabel[xlabel.rfind(' ').map_or(0, |i| i + 1)..]
+            ),
             xlabel,
             "memorization error E",
         )
@@ -252,7 +265,8 @@ fn build_gamma(budget: &Budget) -> Result<Vec<Plot>> {
 fn build_p(budget: &Budget) -> Result<Vec<Plot>> {
     let s = Setup {
         axis: Axis::P,
-        n: budget.pick(512, 2048),
+        // quick: n = 384 keeps the c = 2 point (p = 768) cheap; ~12 s of CPU in all
+        n: budget.pick(384, 2048),
         c: 0.25,
         snr: 1.0,
         gamma: 1e-2,

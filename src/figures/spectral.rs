@@ -83,12 +83,7 @@ fn build_kernel(budget: &Budget) -> Result<Vec<Plot>> {
                  (s = {:.4}), μ = 0, w = 0, n = {n}, p = {} (c = {c}), {} seeds pooled, seed = {}; \
                  theory edges [{lo:.4}, {hi:.4}], {outside} eigenvalues outside the plotted range, \
                  {bins} bins.",
-                par.a1,
-                par.nu,
-                par.s,
-                cfg.p,
-                cfg.seeds,
-                budget.seed
+                par.a1, par.nu, par.s, cfg.p, cfg.seeds, budget.seed
             )),
         );
     }
