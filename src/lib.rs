@@ -28,6 +28,7 @@ pub mod monte_carlo;
 pub mod plot;
 pub mod quadrature;
 pub mod random;
+pub mod report;
 pub mod theory;
 pub mod tolerance;
 

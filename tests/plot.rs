@@ -159,7 +159,7 @@ fn unwritable_path_is_an_io_error() {
         other => panic!("expected Error::Io, got {other:?}"),
     }
 
-    let spec = figures::find("demo").expect("registered");
+    let spec = figures::find("fig1a").expect("registered");
     let err = figures::write_figure(&spec, &Budget::quick(), &blocker.join("out"))
         .expect_err("out dir under a file");
     assert!(matches!(err, Error::Io { .. }), "{err}");
@@ -169,8 +169,8 @@ fn unwritable_path_is_an_io_error() {
 #[test]
 fn figure_writes_four_files_and_unknown_id_lists_known() {
     let dir = scratch("figure").join("nested/out");
-    let spec = figures::find("demo").expect("registered");
-    let paths = figures::write_figure(&spec, &Budget::quick(), &dir).expect("demo builds");
+    let spec = figures::find("fig1a").expect("registered");
+    let paths = figures::write_figure(&spec, &Budget::quick(), &dir).expect("fig1a builds");
     let exts: Vec<String> = paths
         .iter()
         .map(|p| {
@@ -191,11 +191,11 @@ fn figure_writes_four_files_and_unknown_id_lists_known() {
     let csv = std::fs::read_to_string(&paths[1]).expect("csv");
     assert!(csv.starts_with("panel,series,style,x,y,y_err,x_lo,x_hi\n"));
     let md = std::fs::read_to_string(&paths[2]).expect("md");
-    assert!(md.contains("SYNTHETIC") && md.contains("| panel |"));
+    assert!(md.contains("ambiguous") && md.contains("| panel |"));
 
     let err = figures::find("fig9z").expect_err("unknown");
     assert!(matches!(err, Error::UnknownId { .. }));
-    assert!(err.to_string().contains("demo"), "{err}");
+    assert!(err.to_string().contains("fig1a"), "{err}");
 }
 
 #[test]

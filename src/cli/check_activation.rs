@@ -1,12 +1,94 @@
-//! `rmt-verify check_activation` (not implemented yet).
+//! `rmt-verify check-activation ACTIVATION [--c C] [--snr S] [--out DIR] [--quick]`: the
+//! activation report of [`rmt_verify::report`] ("would this activation memorize better than tanh
+//! in this model?"), printed as markdown; with `--out`, also written to `DIR/report.md` and
+//! `DIR/<name>.svg` (plus the figure's CSV/MD/TeX). Exit 0 when the Monte Carlo spot check
+//! holds, 1 when it does not, 2 on error.
 
+use rmt_verify::figures::write_plots;
+use rmt_verify::report::{check_activation, ReportOptions};
+use std::io::Write;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// Arguments.
 #[derive(clap::Args, Debug)]
-pub struct Args {}
+pub struct Args {
+    /// Activation: built-in name (tanh, relu, sign, cos, ...) or expression in x (`x*tanh(x)`).
+    pub activation: String,
+    /// Aspect ratio c = p/n.
+    #[arg(long, default_value_t = 0.25)]
+    pub c: f64,
+    /// Signal-to-noise ratio ||mu||^2.
+    #[arg(long, default_value_t = 1.0)]
+    pub snr: f64,
+    /// Also write DIR/report.md and DIR/<name>.svg (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Fewer Monte Carlo replicates (4 instead of 8; n = 512 either way).
+    #[arg(long)]
+    pub quick: bool,
+    /// Base seed of every random stream.
+    #[arg(long, default_value_t = 2506)]
+    pub seed: u64,
+}
+
+/// File-name stem for an activation name (`x*tanh(x)` -> `x_tanh_x`).
+fn stem(name: &str) -> String {
+    let s: String = name
+        .chars()
+        .map(|ch| if ch.is_ascii_alphanumeric() { ch } else { '_' })
+        .collect();
+    let s = s.trim_matches('_').to_string();
+    let mut out = String::new();
+    for ch in s.chars() {
+        if !(ch == '_' && out.ends_with('_')) {
+            out.push(ch);
+        }
+    }
+    if out.is_empty() {
+        "activation".into()
+    } else {
+        out
+    }
+}
 
 /// Runs the subcommand.
-pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`check_activation` is not implemented yet")
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let opts = ReportOptions {
+        c: args.c,
+        snr: args.snr,
+        seeds: if args.quick { 4 } else { 8 },
+        seed: args.seed,
+        ..ReportOptions::default()
+    };
+    let report = check_activation(&args.activation, &opts)?;
+    let md = report.to_markdown();
+    // a closed pipe (`| head`) is not an error: the report is still written with --out
+    if let Err(e) = std::io::stdout().lock().write_all(md.as_bytes()) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            return Err(e.into());
+        }
+    }
+    if let Some(dir) = &args.out {
+        let name = stem(report.activation.name());
+        let plots = report.plots()?;
+        let written = write_plots(
+            &name,
+            &format!("check-activation {}", report.activation.name()),
+            &plots,
+            dir,
+        )?;
+        let path = dir.join("report.md");
+        std::fs::write(&path, &md)
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+        eprintln!("wrote {}", path.display());
+        for p in written {
+            eprintln!("wrote {}", p.display());
+        }
+    }
+    Ok(if report.spot_holds() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

@@ -9,13 +9,18 @@
 //! * `ID.md`: title, captions and the same table in markdown, ready to paste;
 //! * `ID.tex`: the same table as a LaTeX `tabular` (booktabs), with the caption as a comment.
 //!
-//! The registered ids (issue 6, SPEC §7) will be `fig1a fig1b fig1c` (ridge vs its equivalent),
-//! the attention figures (E_A and E_RR vs gamma / p / SNR for tanh, relu, sign, cos with
-//! w = 0 / aligned / orthogonal / mismatched) and the spectral figures (eigenvalue histograms of
-//! K and Phi^T Phi/n against the limiting density). Until the theory and Monte Carlo engines
-//! land, the registry holds one **placeholder**, [`demo`], built from synthetic data only.
+//! The registered ids (issue 6, SPEC §7): `fig1a fig1b fig1c` (ridge vs its equivalent,
+//! [`ridge`]), `att-gamma att-p att-snr` (E_A and E_RR vs gamma / p / SNR for tanh, relu, sign,
+//! cos with w = 0 / aligned / orthogonal / mismatched, [`attention`]) and `spec-kernel
+//! spec-gram` (eigenvalue histograms of K and Phi^T Phi/n against the limiting density,
+//! [`spectral`]). Theory is always a line from [`crate::theory`], Monte Carlo always points with
+//! one-standard-error bars from [`crate::monte_carlo::simulate`]. `--quick` scales `n` down at
+//! the same `c = p/n` with few seeds (each figure < 1 minute on 2 cores); `--full` uses the
+//! paper's sizes.
 
-pub mod demo;
+pub mod attention;
+pub mod ridge;
+pub mod spectral;
 
 use crate::claim::Budget;
 use crate::error::{Error, Result};
@@ -48,7 +53,38 @@ impl std::fmt::Debug for FigureSpec {
 
 /// Every figure, in paper order.
 pub fn registry() -> Vec<FigureSpec> {
-    vec![demo::SPEC]
+    vec![
+        ridge::FIG1A,
+        ridge::FIG1B,
+        ridge::FIG1C,
+        attention::ATT_GAMMA,
+        attention::ATT_P,
+        attention::ATT_SNR,
+        spectral::SPEC_KERNEL,
+        spectral::SPEC_GRAM,
+    ]
+}
+
+/// `k` values from `lo` to `hi` equally spaced in log (`k >= 2`, `0 < lo < hi`).
+pub fn logspace(lo: f64, hi: f64, k: usize) -> Vec<f64> {
+    let (a, b) = (lo.ln(), hi.ln());
+    (0..k)
+        .map(|i| (a + (b - a) * i as f64 / (k.max(2) - 1) as f64).exp())
+        .collect()
+}
+
+/// `k` values from `lo` to `hi` equally spaced (`k >= 2`).
+pub fn linspace(lo: f64, hi: f64, k: usize) -> Vec<f64> {
+    (0..k)
+        .map(|i| lo + (hi - lo) * i as f64 / (k.max(2) - 1) as f64)
+        .collect()
+}
+
+/// Monte Carlo means and standard errors of `E` along `cfg.gammas`
+/// ([`crate::monte_carlo::simulate`], no progress bar).
+pub fn mc_errors(cfg: &crate::model::SimConfig) -> Result<(Vec<f64>, Vec<f64>)> {
+    let r = crate::monte_carlo::simulate(cfg, false)?;
+    Ok(r.points.iter().map(|p| (p.e.mean, p.e.se)).unzip())
 }
 
 /// The figure called `id`, or [`Error::UnknownId`] listing the known ids.

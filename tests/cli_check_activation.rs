@@ -1,0 +1,153 @@
+//! `rmt-verify check-activation`: the report's numbers are the theory engine's (same code path,
+//! bit-for-bit), the a1 = 0 diagnosis matches ADDENDUM B2, the CLI writes its files and exit codes
+//! follow the convention (0 spot check holds, 2 error).
+
+use rmt_verify::activation::Activation;
+use rmt_verify::model::Diag;
+use rmt_verify::report::{check_activation, ReportOptions, GAMMAS, GAMMA_REF, SNRS, WEIGHTS};
+use rmt_verify::theory::{attention_point, psi_c, ridge_point, AttentionParams};
+use std::process::Command;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_rmt-verify"))
+}
+
+/// Small spot check (n = 256, 3 seeds) so each report takes well under a second; the
+/// tolerance `3 SE + 0.5 n^-1/2` scales with both.
+fn quick() -> ReportOptions {
+    ReportOptions {
+        n: 256,
+        seeds: 3,
+        ..ReportOptions::default()
+    }
+}
+
+fn e_a(act: &str, c: f64, snr: f64, wk: [f64; 3], wq: [f64; 3], gamma: f64) -> f64 {
+    let a = Activation::parse(act).expect("activation");
+    let par = AttentionParams::from_activation(&a, c, snr, wk, wq, Diag::Zero).expect("params");
+    attention_point(&par, gamma).expect("theory").e
+}
+
+/// Every theory number of the report equals `attention_point` / `ridge_point` exactly.
+fn assert_same_as_theory(spec: &str) -> rmt_verify::report::ActivationReport {
+    let o = quick();
+    let r = check_activation(spec, &o).expect("report");
+    assert_eq!(r.gamma_rows.len(), WEIGHTS.len() * GAMMAS.len());
+    assert_eq!(r.snr_rows.len(), WEIGHTS.len() * SNRS.len());
+    for row in r.gamma_rows.iter().chain(&r.snr_rows) {
+        let (_, wk, wq) = WEIGHTS
+            .iter()
+            .find(|w| w.0 == row.weights)
+            .expect("known weights");
+        assert_eq!(
+            row.e_a,
+            e_a(spec, o.c, row.snr, *wk, *wq, row.gamma),
+            "{row:?}"
+        );
+        if row.gamma == GAMMAS[0] || row.snr == SNRS[0] {
+            // tanh column: spot-checked (its cost doubles the test otherwise)
+            assert_eq!(
+                row.e_tanh,
+                e_a("tanh", o.c, row.snr, *wk, *wq, row.gamma),
+                "{row:?}"
+            );
+        }
+        assert_eq!(
+            row.e_rr,
+            ridge_point(o.c, row.snr, row.gamma).expect("ridge").e,
+            "{row:?}"
+        );
+    }
+    for row in &r.snr_rows {
+        assert_eq!(row.gamma, GAMMA_REF);
+    }
+    // the spot check's theory column is the same engine at the run's own c = p/n
+    let c_spot = r.spot_p as f64 / o.n as f64;
+    for s in &r.spot {
+        let (_, wk, wq) = WEIGHTS.iter().find(|w| w.0 == s.weights).expect("weights");
+        assert_eq!(s.theory, e_a(spec, c_spot, o.snr, *wk, *wq, s.gamma));
+        assert!(s.se > 0.0 && s.tol > 3.0 * s.se);
+    }
+    r
+}
+
+#[test]
+fn x_tanh_x_report_is_the_theory_and_is_diagnosed_a1_zero() {
+    let r = assert_same_as_theory("x*tanh(x)");
+    // x tanh(x) is even: a1 = 0 (ADDENDUM B2), so E_A = Psi_c(gamma/nu) for every snr and w.
+    assert!(r.a1_zero);
+    let psi = r.psi.as_ref().expect("psi for a1 = 0");
+    for (k, g) in GAMMAS.iter().enumerate() {
+        let want = psi_c(g / r.hermite.nu, r.options.c).expect("psi");
+        assert_eq!(psi[k], want);
+        // pencil vs closed form: solver tolerance ~1e-10 relative (theory tests), 1e-8 here
+        assert!((r.gamma_rows[k].e_a - want).abs() <= 1e-8 * want, "{k}");
+    }
+    let snr_e: Vec<f64> = r.snr_rows.iter().map(|x| x.e_a).collect();
+    let spread = snr_e.iter().cloned().fold(f64::NEG_INFINITY, f64::max)
+        - snr_e.iter().cloned().fold(f64::INFINITY, f64::min);
+    assert!(
+        spread <= 1e-8,
+        "E_A depends on snr/w with a1 = 0: {snr_e:?}"
+    );
+    let md = r.to_markdown();
+    assert!(md.lines().next().expect("verdict").contains("than tanh"));
+    assert!(md.contains("**fails**") && md.contains("Ψ_c(γ/ν)"));
+    assert!(r.spot_holds(), "{md}");
+}
+
+#[test]
+fn cos_report_is_the_theory() {
+    let r = assert_same_as_theory("cos");
+    assert!(r.a1_zero);
+    // cos cannot use the signal: worse than tanh wherever snr > 0 (SPEC §6 (iii))
+    assert!(r.verdict.starts_with("**Mostly no**"), "{}", r.verdict);
+}
+
+#[test]
+fn tanh_against_itself_is_a_tie_and_relu_has_a1() {
+    let o = quick();
+    let r = check_activation("tanh", &o).expect("report");
+    assert!(r.verdict.starts_with("**Same as tanh**"), "{}", r.verdict);
+    assert!(!r.a1_zero && r.psi.is_none());
+}
+
+#[test]
+fn cli_prints_the_report_and_writes_files() {
+    let dir = std::env::temp_dir().join(format!("rmt-ca-{}", std::process::id()));
+    let out = bin()
+        .args(["check-activation", "x*tanh(x)", "--quick", "--out"])
+        .arg(&dir)
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.lines().next().expect("line").contains("than tanh"));
+    let md = std::fs::read_to_string(dir.join("report.md")).expect("report.md");
+    assert_eq!(md, stdout);
+    for ext in ["svg", "csv", "md", "tex"] {
+        assert!(dir.join(format!("x_tanh_x.{ext}")).exists(), "{ext}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn cli_bad_input_exits_2() {
+    for args in [
+        vec!["check-activation", "not_a_function(x)"],
+        vec!["check-activation", "tanh", "--c", "-1"],
+        vec!["check-activation", "tanh", "--snr", "nan"],
+    ] {
+        let out = bin().args(&args).output().expect("runs");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("error"),
+            "{args:?}"
+        );
+    }
+}
