@@ -192,8 +192,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         VerifyFormat::Json => println!("{}", serde_json::to_string_pretty(&json_out)?),
         VerifyFormat::Table => {
             println!("summary:");
+            let w = summary.iter().map(|s| s.0.len()).max().unwrap_or(0);
             for (id, title, st, secs) in &summary {
-                println!("  {st:<12} {id:<10} {title}  ({secs:.1} s)");
+                println!("  {st:<12} {id:<w$}  {title}  ({secs:.1} s)");
             }
         }
         VerifyFormat::Markdown => {}
