@@ -123,11 +123,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 );
                 for (z, m) in zs.iter().zip(&ms) {
                     println!(
-                        "# m({}{:+}i) = {} {:+}i",
+                        "# m({}{:+}i) = {} {} {}i",
                         z.re,
                         z.im,
                         sci(m.re, 10),
-                        sci(m.im, 10)
+                        if m.im < 0.0 { "-" } else { "+" },
+                        sci(m.im.abs(), 10)
                     );
                 }
             }
