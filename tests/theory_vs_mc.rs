@@ -12,9 +12,9 @@
 //!   together with the printed z values. Run:
 //!   `cargo test --release --test theory_vs_mc -- --ignored --nocapture`
 //! * `theory_matches_simulate_quick` (n = 512, seconds): `|theory - mean| <= 3 SE + C |theory|
-//!   n^{-1/2}` with C = 1: the neglected terms of the kernel linearisation are O(p^{-1/2})
-//!   (SPEC §3), and ADDENDUM §2 measured a median 1.3% (90th percentile 5.6%) deviation at n = 512
-//!   for snr <= 1; C = 1 allows 4.4% at n = 512 (the same constant as claim `thm1-attention`).
+//!   n^{-1/2}` with C = 0.5: the neglected terms of the kernel linearisation are O(p^{-1/2})
+//!   (SPEC §3), and ADDENDUM §2 measured a median 1.3% deviation at n = 512 for snr <= 1 (4 seeds,
+//!   mostly noise); C = 0.5 allows 2.2% at n = 512 (the constant of claim `thm1-attention`).
 
 use rmt_verify::activation::Activation;
 use rmt_verify::format::{sci, Table};
@@ -35,7 +35,17 @@ const Z: f64 = 3.0;
 /// `|theory - mean| <= Z SE + bias_const |theory| n^{-1/2}`.
 fn compare(n: usize, bias_const: f64) -> (Table, Vec<String>) {
     let mut t = Table::new([
-        "activation", "w", "n", "p", "seeds", "theory", "MC mean", "SE", "z", "tol", "ok",
+        "activation",
+        "w",
+        "n",
+        "p",
+        "seeds",
+        "theory",
+        "MC mean",
+        "SE",
+        "z",
+        "tol",
+        "ok",
     ]);
     let mut bad = Vec::new();
     for (ai, name) in ACTIVATIONS.iter().enumerate() {
@@ -100,11 +110,11 @@ fn theory_matches_simulate_at_n2048() {
 
 #[test]
 fn theory_matches_simulate_quick() {
-    // Finite-size allowance |theory| n^{-1/2} (see the module doc).
-    let (t, bad) = compare(512, 1.0);
+    // Finite-size allowance 0.5 |theory| n^{-1/2} (see the module doc).
+    let (t, bad) = compare(512, 0.5);
     assert!(
         bad.is_empty(),
-        "outside 3 SE + |theory| n^-1/2 at n = 512:\n{}\n{}",
+        "outside 3 SE + 0.5 |theory| n^-1/2 at n = 512:\n{}\n{}",
         bad.join("\n"),
         t.to_text()
     );

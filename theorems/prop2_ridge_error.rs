@@ -294,13 +294,16 @@ impl Claim for Prop2Ridge {
                 .iter()
                 .map(|&g| self.theory(s.c, s.template.snr, g).map(Some))
                 .collect::<Result<Vec<_>>>()?;
-            let seed = budget
-                .seed
-                .wrapping_add(SEED_OFFSET + 1000 * i as u64);
+            let seed = budget.seed.wrapping_add(SEED_OFFSET + 1000 * i as u64);
             let (r, note) = sweep(s, &th, tol, seed, budget.progress)?;
             rows.extend(r);
             notes.push(note);
         }
+        notes.push(
+            "where |z| < ~2 the error is replicate noise and its fitted slope is not a \
+             convergence rate"
+                .into(),
+        );
         if let Some(p) = self.perturb {
             notes.push(format!("theory perturbed: {p:?} (negative test)"));
         }

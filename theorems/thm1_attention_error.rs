@@ -18,24 +18,34 @@
 //! (per-row false alarm ~6e-5 under normality); the finite-size term has rate 1/2 because the
 //! neglected terms of the kernel linearisation are $O(p^{-1/2})$ entrywise perturbations
 //! (SPEC §3: $(f'(s) - a_1)\delta$, $f''\delta^2$, the $(\mu^\top w)^2/\sqrt p$ part of $\delta$),
-//! and [`BIAS_CONST`] = 1 relative (2.2% at n = 2048, 4.4% at n = 512), in line with the
-//! deviations measured at $\text{snr} \le 1$ in ADDENDUM §2 (median 1.3%, 90th percentile 5.6% at
-//! n = 512 over all activations, $c$ and $\gamma \ge 10^{-2}$). Rows whose tolerance exceeds
+//! and [`BIAS_CONST`] = 0.5 relative (4.4% at n = 128, 2.2% at n = 512, 1.1% at n = 2048): ADDENDUM
+//! §2 measured, at n = 512, $\text{snr} \le 1$, $\gamma \ge 10^{-2}$ and 4 seeds, a median relative
+//! deviation of 1.3%, about what the 4-seed noise alone gives, so the systematic part is at most
+//! ~2% at n = 512. Rows whose tolerance exceeds
 //! [`INCONCLUSIVE_FRAC`] of $|\bar E_A|$ are `Inconclusive`; a theory point whose solver did not
 //! converge is an `Inconclusive` row. A note gives the fitted log–log slope of $|err|$ vs $n$.
 //!
 //! Quick (seconds): every activation at $w = 0$ and every geometry for tanh, $c = 1/2$,
-//! $\text{snr} = 1$, $\gamma \in \\{0.1, 1\\}$, $n \in \\{128, 256, 512\\}$ with 24/12/6 replicates
+//! $\text{snr} = 1$, $\gamma \in \\{0.1, 1, 10\\}$, $n \in \\{128, 256, 512\\}$ with 32/16/6 replicates
 //! (an attention replicate costs ~0.1 s at n = 512 and ~0.7 s at n = 1024 on the shared machine,
 //! so n = 1024 does not fit the quick budget). Full: the whole grid at $c = 1/2$
-//! ($n \le 1024$) and $c = 2$ ($n \le 512$), $\gamma \in \\{0.01, 0.1, 1\\}$, plus the hard cases,
+//! ($n \le 1024$) and $c = 2$ ($n \le 512$), $\gamma \in \\{0.01, 0.1, 1, 10\\}$, plus the hard cases,
 //! **full only**: $\text{snr} = 4$ for tanh, relu and sign at $n$ up to 2048 (ADDENDUM §2: clear
 //! finite-size deviations at n = 512, worst for sign, gone by n = 2048). The n = 2048 comparison
 //! of the theory issue (tanh, relu, sign, cos, $w = 0$ and aligned) is `tests/theory_vs_mc.rs`.
 //! Not covered: $\gamma \le 10^{-3}$ with $c > 1$ (slow hard-edge convergence, ADDENDUM §2).
 //!
+//! Resolution. The quick tolerance is ~8–15% of $\bar E_A$ (4 SE with 1.5–3% relative SE per
+//! row, plus the finite-size term). $\bar E_A$ is not very sensitive to its parameters at
+//! $c = 1/2$: $a_1 \times 1.3$ moves it by 1–4% at $\gamma \le 0.1$ and 7–11% at
+//! $\gamma \in [1, 10]$; $s = 0$ by 3–12% (measured on the pencil; at $c = 2$ the effects are 2–3
+//! times larger). That is why $\gamma = 10$ is in the quick grid (free: one eigendecomposition per
+//! replicate serves the whole path), and why the quick verdict is coarse evidence that `--full`
+//! (more replicates, n up to 1024–2048) sharpens.
+//!
 //! Negative test: [`Perturb::A1Scale`] ($a_1$ scaled by 1.3 in the pencil) and
-//! [`Perturb::DropDiagShift`] ($s = 0$ instead of $-a_1$) must fail.
+//! [`Perturb::DropDiagShift`] ($s = 0$ instead of $-a_1$) must fail at the quick budget
+//! (measured: 12 and 29 failing rows of 90).
 //!
 //! ## References
 //! SPEC §3 (linearisation, diagonal shift), §5 (pencil), §8 (measured MC agreement);
@@ -51,7 +61,7 @@ use crate::theory::{attention_path, AttentionParams};
 /// Standard errors allowed (per-row false alarm ~6e-5 under normality).
 pub const Z: f64 = 4.0;
 /// Relative finite-size constant `C |E| n^-1/2` (see the module doc).
-pub const BIAS_CONST: f64 = 1.0;
+pub const BIAS_CONST: f64 = 0.5;
 /// Rate of the finite-size term: O(p^-1/2) linearisation error (SPEC §3).
 pub const RATE: f64 = 0.5;
 /// A row is `Inconclusive` when its tolerance exceeds this fraction of `|theory|`
@@ -116,10 +126,7 @@ impl Thm1Attention {
             Some(Perturb::DropDiagShift) => p.s = 0.0,
         }
         match attention_path(&p, gammas) {
-            Ok(pts) => Ok(pts
-                .iter()
-                .map(|t| t.converged.then_some(t.e))
-                .collect()),
+            Ok(pts) => Ok(pts.iter().map(|t| t.converged.then_some(t.e)).collect()),
             Err(Error::NoConvergence { .. }) => Ok(vec![None; gammas.len()]),
             Err(e) => Err(e),
         }
@@ -129,8 +136,8 @@ impl Thm1Attention {
         let mut v = Vec::new();
         match budget.level {
             crate::claim::Level::Quick => {
-                let sizes = vec![(128, 24), (256, 12), (512, 6)];
-                let gammas = vec![0.1, 1.0];
+                let sizes = vec![(128, 32), (256, 16), (512, 6)];
+                let gammas = vec![0.1, 1.0, 10.0];
                 for act in ACTIVATIONS {
                     v.push(GridPoint {
                         act,
@@ -153,7 +160,7 @@ impl Thm1Attention {
                 }
             }
             crate::claim::Level::Full => {
-                let gammas = vec![0.01, 0.1, 1.0];
+                let gammas = vec![0.01, 0.1, 1.0, 10.0];
                 for (c, sizes) in [
                     (0.5, vec![(256, 16), (512, 8), (1024, 8)]),
                     (2.0, vec![(128, 32), (256, 16), (512, 8)]),
@@ -178,7 +185,7 @@ impl Thm1Attention {
                         geom: 0,
                         c: 0.5,
                         snr: 4.0,
-                        gammas: vec![0.1, 1.0],
+                        gammas: vec![0.1, 1.0, 10.0],
                         sizes: vec![(512, 8), (1024, 8), (2048, 4)],
                     });
                 }
@@ -199,7 +206,7 @@ impl Claim for Thm1Attention {
         "E_A = (gamma^2/n) y^T Q^2 y with Phi = X K (exact kernel, zero diagonal) converges to the \
          deterministic equivalent of the 6-block pencil (SPEC §5, s = -a1), for tanh, relu, sign, \
          erf, cos, quad and x*tanh(x), with w = 0, aligned, orthogonal and mismatched w_K, w_Q; \
-         quick: c = 1/2, snr = 1, gamma in {0.1, 1}; snr = 4 and gamma = 0.01 only in --full"
+         quick: c = 1/2, snr = 1, gamma in {0.1, 1, 10}; c = 2, snr = 4 and gamma = 0.01 only in --full"
     }
     fn check(&self, budget: &Budget) -> Result<Verdict> {
         let tol = RelTol {
@@ -226,13 +233,16 @@ impl Claim for Thm1Attention {
                 c: gp.c,
                 sizes: gp.sizes,
             };
-            let seed = budget
-                .seed
-                .wrapping_add(SEED_OFFSET + 1000 * i as u64);
+            let seed = budget.seed.wrapping_add(SEED_OFFSET + 1000 * i as u64);
             let (r, note) = sweep(&setup, &th, tol, seed, budget.progress)?;
             rows.extend(r);
             notes.push(note);
         }
+        notes.push(
+            "where |z| < ~2 the error is replicate noise and its fitted slope is not a \
+             convergence rate"
+                .into(),
+        );
         if let Some(p) = self.perturb {
             notes.push(format!("theory perturbed: {p:?} (negative test)"));
         }
