@@ -299,33 +299,66 @@ pub fn lu_solve(a: &mut [C64], n: usize, b: &mut [C64]) -> Result<()> {
     lu_solve_multi(a, n, b, 1)
 }
 
-/// Solves `A X = B` in place for `k` right-hand sides (`b` row-major `n x k`) with faer's
-/// partially pivoted LU. `a` is left unchanged in content (kept `&mut` for API stability).
-///
-/// No conditioning test: ill-conditioned Jacobians (condition ~ 1/gamma^2 at small gamma,
-/// ADDENDUM §3) are legitimate and Newton's residual test judges the result; an exactly singular
-/// matrix shows up as a non-finite solution, reported as [`Error::Linalg`].
+/// Solves `A X = B` in place for `k` right-hand sides (`b` row-major `n x k`).
 pub fn lu_solve_multi(a: &mut [C64], n: usize, b: &mut [C64], k: usize) -> Result<()> {
-    use faer::linalg::solvers::Solve;
     if a.len() != n * n || b.len() != n * k {
         return Err(Error::Linalg {
             op: "lu_solve".into(),
             detail: "dimension mismatch".into(),
         });
     }
-    let am = faer::Mat::<C64>::from_fn(n, n, |i, j| a[i * n + j]);
-    let bm = faer::Mat::<C64>::from_fn(n, k, |i, j| b[i * k + j]);
-    let x = am.partial_piv_lu().solve(&bm);
-    for i in 0..n {
-        for j in 0..k {
-            let v = x[(i, j)];
-            if !(v.re.is_finite() && v.im.is_finite()) {
-                return Err(Error::Linalg {
-                    op: "lu_solve".into(),
-                    detail: "singular matrix (non-finite solution)".into(),
-                });
+    // pivoting and the singularity test use |re| + |im| (no hypot; within a factor sqrt 2)
+    let scale = a.iter().map(|v| v.l1_norm()).fold(0.0, f64::max);
+    for col in 0..n {
+        let (mut piv, mut pmax) = (col, a[col * n + col].l1_norm());
+        for r in col + 1..n {
+            let v = a[r * n + col].l1_norm();
+            if v > pmax {
+                piv = r;
+                pmax = v;
             }
-            b[i * k + j] = v;
+        }
+        // exactly singular (or non-finite) only: ill-conditioned Jacobians (condition ~ 1/gamma^2
+        // at small gamma, ADDENDUM §3) are legitimate; Newton's residual test judges the result
+        if pmax <= f64::MIN_POSITIVE * scale || !pmax.is_finite() {
+            return Err(Error::Linalg {
+                op: "lu_solve".into(),
+                detail: format!("singular matrix (pivot {pmax:.3e} at column {col})"),
+            });
+        }
+        if piv != col {
+            for j in 0..n {
+                a.swap(col * n + j, piv * n + j);
+            }
+            for j in 0..k {
+                b.swap(col * k + j, piv * k + j);
+            }
+        }
+        let inv = C64::new(1.0, 0.0) / a[col * n + col];
+        for r in col + 1..n {
+            let f = a[r * n + col] * inv;
+            if f == C64::new(0.0, 0.0) {
+                continue;
+            }
+            a[r * n + col] = f;
+            for j in col + 1..n {
+                let t = a[col * n + j];
+                a[r * n + j] -= f * t;
+            }
+            for j in 0..k {
+                let t = b[col * k + j];
+                b[r * k + j] -= f * t;
+            }
+        }
+    }
+    for col in (0..n).rev() {
+        let inv = C64::new(1.0, 0.0) / a[col * n + col];
+        for j in 0..k {
+            let mut s = b[col * k + j];
+            for c in col + 1..n {
+                s -= a[col * n + c] * b[c * k + j];
+            }
+            b[col * k + j] = s * inv;
         }
     }
     Ok(())
