@@ -141,3 +141,16 @@ fn full_budget_all_claims_hold() {
     }
     assert!(ok, "some claims do not hold at the full budget:\n{report}");
 }
+
+/// Every module file in `theorems/` is a registered claim (none forgotten in `registry()`).
+#[test]
+fn every_theorem_file_is_registered() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/theorems");
+    let files = std::fs::read_dir(dir)
+        .expect("theorems/ exists")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|f| f.ends_with(".rs") && f != "mod.rs")
+        .count();
+    assert_eq!(files, theorems::registry().len());
+}
