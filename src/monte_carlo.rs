@@ -42,6 +42,7 @@ use rand::Rng as _;
 use rand_distr::{Distribution, StandardNormal};
 use rayon::prelude::*;
 use serde::Serialize;
+use std::cell::Cell;
 
 /// Per-replicate output.
 #[derive(Clone, Debug, Serialize)]
@@ -433,19 +434,35 @@ pub fn features(cfg: &SimConfig, r: usize) -> Result<(Mat<f64>, Vec<f64>)> {
     features_with(cfg, &co, r)
 }
 
+/// Largest kernel buffer kept for reuse (64 MiB: n up to 2896).
+const KBUF_MAX_LEN: usize = 8 << 20;
+
+thread_local! {
+    static KBUF: Cell<Vec<f64>> = const { Cell::new(Vec::new()) };
+}
+
 fn features_with(cfg: &SimConfig, co: &KernelCoeffs, r: usize) -> Result<(Mat<f64>, Vec<f64>)> {
     let (x, y) = sample(cfg, r);
     if cfg.model == ModelKind::Ridge {
         return Ok((x, y));
     }
     let n = cfg.n;
-    // vec! of zeros is calloc'd (fresh zero pages, no memset; Mat::zeros' fill of n^2 doubles
-    // cost ~25 ms at n = 2048); pages are faulted in by the parallel Gram product.
-    let mut buf = vec![0.0f64; n * n];
+    // The n x n kernel buffer is reused by the next replicate on this thread (every entry is
+    // overwritten: lower triangle by the Gram product, upper by the mirror), which saves the
+    // page faults of a fresh 32 MiB mapping at n = 2048. Taken out of the slot while in use (a
+    // thread may start another replicate while this one waits in a rayon join) and kept only
+    // up to KBUF_MAX_LEN entries. A new buffer is calloc'd (fresh zero pages, no memset).
+    let mut buf = KBUF.with(Cell::take);
+    if buf.len() != n * n {
+        buf = vec![0.0f64; n * n];
+    }
     let mut m = MatMut::from_column_major_slice_mut(&mut buf, n, n);
     kernel_fused(cfg, co, x.as_ref(), m.as_mut(), r, Mirror::Full);
     let mut phi = Mat::<f64>::zeros(cfg.p, n);
     linalg::gemm_blocked(phi.as_mut(), x.as_ref(), m.as_ref(), 1.0);
+    if buf.len() <= KBUF_MAX_LEN {
+        KBUF.with(|c| c.set(buf));
+    }
     Ok((phi, y))
 }
 
