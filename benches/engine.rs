@@ -6,6 +6,8 @@
 //! `X^T X` lower triangle `n(n+1)p`; `Phi = X K` `2pn^2`; `Phi Phi^T` lower triangle `p(p+1)n`;
 //! symmetric EVD with vectors ~`9p^3` (tridiagonalization `4/3 p^3`, QR/D&C and back-transform;
 //! a conventional estimate); activation counted as `n^2` evaluations; path `50 * 6p`.
+//! `s23_xtx_fused_kernel` is what a replicate runs: `X^T X` with the kernel transform fused into
+//! each column block, then the (parallel) mirror; counted with the `X^T X` FLOPs.
 //! Compare with `benches/numpy_baseline.py` (same stages, OpenBLAS, same thread count).
 
 use divan::counter::ItemsCount;
