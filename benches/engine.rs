@@ -6,6 +6,8 @@
 //! `X^T X` lower triangle `n(n+1)p`; `Phi = X K` `2pn^2`; `Phi Phi^T` lower triangle `p(p+1)n`;
 //! symmetric EVD with vectors ~`9p^3` (tridiagonalization `4/3 p^3`, QR/D&C and back-transform;
 //! a conventional estimate); activation counted as `n^2` evaluations; path `50 * 6p`.
+//! `s23_xtx_fused_kernel` is what a replicate runs: `X^T X` with the kernel transform fused into
+//! each column block, then the (parallel) mirror; counted with the `X^T X` FLOPs.
 //! Compare with `benches/numpy_baseline.py` (same stages, OpenBLAS, same thread count).
 
 use divan::counter::ItemsCount;
@@ -14,7 +16,9 @@ use faer::linalg::matmul::matmul;
 use faer::{Accum, Mat, Par};
 use rmt_verify::linalg;
 use rmt_verify::model::{ModelKind, SimConfig};
-use rmt_verify::monte_carlo::{kernel_from_gram, path_from_spectrum, run_replicate, sample};
+use rmt_verify::monte_carlo::{
+    kernel_from_gram, kernel_into, path_from_spectrum, run_replicate, sample,
+};
 use rmt_verify::Activation;
 
 const N: usize = 2048;
@@ -100,6 +104,15 @@ fn s4_phi_xk(b: Bencher) {
     let mut phi = Mat::<f64>::zeros(P, N);
     b.counter(flops(2 * P * N * N))
         .bench_local(|| linalg::gemm_blocked(phi.as_mut(), x.as_ref(), k.as_ref(), 1.0));
+}
+
+#[divan::bench(sample_count = 5, sample_size = 1)]
+fn s23_xtx_fused_kernel(b: Bencher) {
+    let c = cfg();
+    let (x, _) = sample(&c, 0);
+    let mut m = Mat::<f64>::zeros(N, N);
+    b.counter(flops(N * (N + 1) * P))
+        .bench_local(|| kernel_into(&c, x.as_ref(), m.as_mut(), 0, true).expect("kernel"));
 }
 
 fn phi() -> Mat<f64> {

@@ -57,30 +57,43 @@ pub fn col_blocks(m: MatMut<'_, f64>, width: usize) -> Vec<(usize, MatMut<'_, f6
 /// Lower triangle (diagonal included) of `C = alpha A^T A` (`A` is `k x m`, `C` is `m x m`); the
 /// strict upper triangle of `C` is left untouched. Flops: `m (m + 1) k` (half a GEMM).
 pub fn gram_lower(c: MatMut<'_, f64>, a: MatRef<'_, f64>, alpha: f64) {
+    gram_lower_then(c, a, alpha, |_, _| {});
+}
+
+/// [`gram_lower`], then `then(j0, block)` on each column block of the fixed partition right
+/// after it is computed (while it is still cache-warm), in the same task. `block` holds columns
+/// `j0..j0 + BLOCK` (all rows); rows `j0..` of it are the freshly computed lower part.
+pub fn gram_lower_then<F>(c: MatMut<'_, f64>, a: MatRef<'_, f64>, alpha: f64, then: F)
+where
+    F: Fn(usize, MatMut<'_, f64>) + Sync,
+{
     let m = a.ncols();
     assert!(c.nrows() == m && c.ncols() == m);
-    col_blocks(c, BLOCK).into_par_iter().for_each(|(j0, blk)| {
-        let w = blk.ncols();
-        // Rows j0..j0+w: the diagonal square (lower triangle only); rows below: a rectangle.
-        let (_, lower) = blk.split_at_row_mut(j0);
-        let (diag, below) = lower.split_at_row_mut(w);
-        let aj = a.subcols(j0, w);
-        tri_matmul(
-            diag,
-            BlockStructure::TriangularLower,
-            Accum::Replace,
-            aj.transpose(),
-            BlockStructure::Rectangular,
-            aj,
-            BlockStructure::Rectangular,
-            alpha,
-            Par::Seq,
-        );
-        if below.nrows() > 0 {
-            let ab = a.subcols(j0 + w, m - j0 - w);
-            matmul(below, Accum::Replace, ab.transpose(), aj, alpha, Par::Seq);
-        }
-    });
+    col_blocks(c, BLOCK)
+        .into_par_iter()
+        .for_each(|(j0, mut blk)| {
+            let w = blk.ncols();
+            let (_, lower) = blk.as_mut().split_at_row_mut(j0);
+            // Rows j0..j0+w: the diagonal square (lower triangle only); rows below: a rectangle.
+            let (diag, below) = lower.split_at_row_mut(w);
+            let aj = a.subcols(j0, w);
+            tri_matmul(
+                diag,
+                BlockStructure::TriangularLower,
+                Accum::Replace,
+                aj.transpose(),
+                BlockStructure::Rectangular,
+                aj,
+                BlockStructure::Rectangular,
+                alpha,
+                Par::Seq,
+            );
+            if below.nrows() > 0 {
+                let ab = a.subcols(j0 + w, m - j0 - w);
+                matmul(below, Accum::Replace, ab.transpose(), aj, alpha, Par::Seq);
+            }
+            then(j0, blk);
+        });
 }
 
 /// Copies the strict lower triangle of the square `c` onto its strict upper triangle: 64 x 64
@@ -115,6 +128,66 @@ pub fn mirror_lower(mut c: MatMut<'_, f64>) {
     }
 }
 
+/// A raw pointer that may cross threads (see [`mirror_lower_par`] for why it is sound).
+#[derive(Clone, Copy)]
+struct SendPtr(*mut f64);
+// SAFETY: only used by `mirror_lower_par`, whose tasks touch disjoint entries.
+unsafe impl Send for SendPtr {}
+unsafe impl Sync for SendPtr {}
+
+impl SendPtr {
+    /// The pointer (a method, so closures capture the whole `Send` wrapper).
+    fn get(self) -> *mut f64 {
+        self.0
+    }
+}
+
+/// [`mirror_lower`] in parallel: one task per 64-column block of the DESTINATION (strict upper
+/// triangle), each reading the transposed strict-lower tiles through an L1-resident buffer. A
+/// pure copy, so the result does not depend on the thread count.
+pub fn mirror_lower_par(c: MatMut<'_, f64>) {
+    const T: usize = 64;
+    let n = c.nrows();
+    assert!(c.ncols() == n);
+    if c.row_stride() != 1 {
+        mirror_lower(c);
+        return;
+    }
+    let cs = c.col_stride();
+    let base = SendPtr(c.as_ptr_mut());
+    (0..n.div_ceil(T)).into_par_iter().for_each(|t| {
+        let i0 = t * T;
+        let iw = T.min(n - i0);
+        let mut buf = [0.0f64; T * T];
+        for jb in (0..=i0).step_by(T) {
+            let jw = T.min(n - jb);
+            // buf[ii * T + jj] = c[i0 + ii, jb + jj] for i0 + ii > jb + jj (strictly lower).
+            for jj in 0..jw {
+                let j = jb + jj;
+                for ii in 0..iw {
+                    if i0 + ii > j {
+                        // SAFETY: (i0 + ii, j) is inside the n x n matrix and strictly lower;
+                        // no task writes the strict lower triangle.
+                        buf[ii * T + jj] =
+                            unsafe { *base.get().offset((i0 + ii) as isize + j as isize * cs) };
+                    }
+                }
+            }
+            // c[jb + jj, i0 + ii] = buf[ii * T + jj] (strictly upper, columns of this task only).
+            for ii in 0..iw {
+                let i = i0 + ii;
+                for jj in 0..jw.min(i.saturating_sub(jb)) {
+                    // SAFETY: (jb + jj, i) is inside the matrix, strictly upper, and column i
+                    // belongs to this task alone.
+                    unsafe {
+                        *base.get().offset((jb + jj) as isize + i as isize * cs) = buf[ii * T + jj];
+                    }
+                }
+            }
+        }
+    });
+}
+
 /// `C = alpha A B` computed by fixed column blocks of `C`, each block sequential.
 pub fn gemm_blocked(c: MatMut<'_, f64>, a: MatRef<'_, f64>, b: MatRef<'_, f64>, alpha: f64) {
     assert!(c.nrows() == a.nrows() && c.ncols() == b.ncols() && a.ncols() == b.nrows());
@@ -129,7 +202,12 @@ pub fn gemm_blocked(c: MatMut<'_, f64>, a: MatRef<'_, f64>, b: MatRef<'_, f64>, 
 /// Mirrors, inside every diagonal block `[j0, j0 + BLOCK)^2` of the fixed partition, the strict
 /// lower triangle onto the strict upper one (each block owned by one task, in parallel).
 pub fn mirror_diag_blocks(c: MatMut<'_, f64>) {
-    col_blocks(c, BLOCK)
+    mirror_diag_blocks_width(c, BLOCK);
+}
+
+/// [`mirror_diag_blocks`] for diagonal blocks of width `width`.
+pub fn mirror_diag_blocks_width(c: MatMut<'_, f64>, width: usize) {
+    col_blocks(c, width)
         .into_par_iter()
         .for_each(|(j0, mut blk)| {
             let w = blk.ncols();
@@ -239,6 +317,23 @@ mod tests {
         });
         mirror_lower(k.as_mut());
         assert!(k == Mat::<f64>::from_fn(300, 300, |i, j| (i.max(j) * 300 + i.min(j)) as f64));
+        // The parallel mirror is the same copy (ragged tiles; upper part NaN on entry).
+        for n in [1, 63, 64, 65, 300] {
+            let mut p =
+                Mat::<f64>::from_fn(
+                    n,
+                    n,
+                    |i, j| {
+                        if i >= j {
+                            (i * n + j) as f64
+                        } else {
+                            f64::NAN
+                        }
+                    },
+                );
+            mirror_lower_par(p.as_mut());
+            assert!(p == Mat::<f64>::from_fn(n, n, |i, j| (i.max(j) * n + i.min(j)) as f64));
+        }
         // Same products up to summation order: eps x inner dimension x entry scale.
         assert!((&c - &full).norm_max() < 1e-13 * 37.0);
         assert!((&d - &d_ref).norm_max() < 1e-13 * 300.0);
