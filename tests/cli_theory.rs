@@ -154,3 +154,15 @@ fn bad_inputs_exit_2() {
         assert!(err.contains("error"), "{args:?}: {err}");
     }
 }
+
+/// Negative numbers reach our validation (a clear message), not clap's "unexpected argument".
+#[test]
+fn negative_numbers_are_validated_not_misparsed() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rmt-verify"))
+        .args(["theory", "--c", "1", "--snr", "-1"])
+        .output()
+        .expect("binary runs");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("`snr` = -1"), "{err}");
+}

@@ -16,10 +16,10 @@ pub struct Args {
     /// Activation: built-in name (tanh, relu, sign, cos, ...) or expression in x (`x*tanh(x)`).
     pub activation: String,
     /// Aspect ratio c = p/n.
-    #[arg(long, default_value_t = 0.25)]
+    #[arg(long, default_value_t = 0.25, allow_hyphen_values = true)]
     pub c: f64,
     /// Signal-to-noise ratio ||mu||^2.
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = 1.0, allow_hyphen_values = true)]
     pub snr: f64,
     /// Also write DIR/report.md and DIR/<name>.svg (created if missing).
     #[arg(long, value_name = "DIR")]
@@ -28,7 +28,7 @@ pub struct Args {
     #[arg(long)]
     pub quick: bool,
     /// Base seed of every random stream.
-    #[arg(long, default_value_t = 2506)]
+    #[arg(long, default_value_t = 2506, allow_hyphen_values = true)]
     pub seed: u64,
 }
 

@@ -30,13 +30,13 @@ pub struct Args {
     #[arg(long, allow_hyphen_values = true)]
     pub c: Option<f64>,
     /// Number of tokens n (with --p).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub n: Option<f64>,
     /// Dimension p (with --n).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub p: Option<f64>,
     /// ||mu||^2.
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
     pub snr: f64,
     /// w_K as a,b,c on (mu/||mu||, e2, e3).
     #[arg(long, default_value = "0,0,0")]
