@@ -221,6 +221,15 @@ impl Verdict {
         t
     }
 
+    /// Labels of the rows that fail (negative tests print them).
+    pub fn failing_rows(&self) -> Vec<&str> {
+        self.rows
+            .iter()
+            .filter(|r| r.status == Status::Fails)
+            .map(|r| r.label.as_str())
+            .collect()
+    }
+
     /// Full human-readable report: header, table, notes.
     pub fn report(&self) -> String {
         let mut s = format!("[{}] {} — {}\n", self.status.label(), self.id, self.title);

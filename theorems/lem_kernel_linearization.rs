@@ -407,12 +407,7 @@ mod tests {
         }
         .check(&Budget::quick())
         .expect("check runs");
-        let failing: Vec<&str> = v
-            .rows
-            .iter()
-            .filter(|r| r.status == Status::Fails)
-            .map(|r| r.label.as_str())
-            .collect();
+        let failing = v.failing_rows();
         eprintln!(
             "{} of {} rows fail: {failing:#?}",
             failing.len(),
