@@ -33,12 +33,11 @@ fn main() {
 }
 
 fn cfg() -> SimConfig {
-    let mut c = SimConfig::new(Activation::parse("tanh").expect("tanh"));
-    c.model = ModelKind::Attention;
+    let mut c = SimConfig::single_head(Activation::parse("tanh").expect("tanh"));
+    c.spec.kind = ModelKind::Attention;
     c.n = N;
     c.p = P;
-    c.wk = [1.0, 0.0, 0.0];
-    c.wq = [1.0, 0.0, 0.0];
+    c.spec.set_w(&[1.0, 0.0, 0.0], &[1.0, 0.0, 0.0]);
     let k = 50;
     c.gammas = (0..k)
         .map(|i| 10f64.powf(-4.0 + 5.0 * i as f64 / (k - 1) as f64))

@@ -34,7 +34,7 @@
 use crate::error::{Error, Result};
 use crate::hermite::hermite_coeffs;
 use crate::linalg::{self, col_blocks, BLOCK};
-use crate::model::{Diag, ModelKind, SimConfig};
+use crate::model::{Diag, Labels, ModelKind, SimConfig};
 use crate::random::stream;
 use faer::{Mat, MatMut, MatRef};
 use num_complex::Complex64;
@@ -106,7 +106,7 @@ struct KernelCoeffs {
 }
 
 fn kernel_coeffs(cfg: &SimConfig) -> Result<KernelCoeffs> {
-    if cfg.model == ModelKind::Ridge {
+    if cfg.spec.kind == ModelKind::Ridge {
         return Ok(KernelCoeffs {
             mean: 0.0,
             a1: 0.0,
@@ -114,12 +114,12 @@ fn kernel_coeffs(cfg: &SimConfig) -> Result<KernelCoeffs> {
             shift: 0.0,
         });
     }
-    let h = hermite_coeffs(&cfg.activation, 2)?;
-    let shift = match cfg.diag {
+    let act = cfg.spec.activation()?;
+    let diag = cfg.spec.head()?.diag;
+    let h = hermite_coeffs(act, 2)?;
+    let shift = match diag {
         Diag::Zero => -h.a1,
-        Diag::Literal if cfg.model == ModelKind::Equivalent => {
-            cfg.diag.shift(&cfg.activation, h.a1)?
-        }
+        Diag::Literal if cfg.spec.kind == ModelKind::Equivalent => diag.shift(act, h.a1)?,
         Diag::Literal => 0.0,
     };
     Ok(KernelCoeffs {
@@ -130,13 +130,47 @@ fn kernel_coeffs(cfg: &SimConfig) -> Result<KernelCoeffs> {
     })
 }
 
-/// Draws `(X, y)` of replicate `r`: `y` from stream "y", `Z` from stream "z" column by column.
+/// Draws the label vectors of replicate `r` from stream "y": `K` independent ±1 vectors (one
+/// after the other), or one class per token (one-hot indicator vectors) with the model's
+/// proportions.
+pub fn sample_labels(cfg: &SimConfig, r: usize) -> Vec<Vec<f64>> {
+    let n = cfg.n;
+    let k = cfg.spec.labels();
+    let mut ry = stream(cfg.seed, r as u64, "y");
+    match &cfg.spec.signal.labels {
+        Labels::Signs => (0..k)
+            .map(|_| {
+                (0..n)
+                    .map(|_| if ry.random::<bool>() { 1.0 } else { -1.0 })
+                    .collect()
+            })
+            .collect(),
+        Labels::Classes { proportions } => {
+            let mut y = vec![vec![0.0; n]; k];
+            for j in 0..n {
+                let u: f64 = ry.random();
+                let mut acc = 0.0;
+                let mut class = k - 1;
+                for (c, &pc) in proportions.iter().enumerate() {
+                    acc += pc;
+                    if u < acc {
+                        class = c;
+                        break;
+                    }
+                }
+                y[class][j] = 1.0;
+            }
+            y
+        }
+    }
+}
+
+/// Draws `(X, y)` of replicate `r`: the labels from stream "y" ([`sample_labels`]), `Z` from
+/// stream "z" column by column, `X = sum_k mu_k label_k^T + Z`, and the target
+/// `y = sum_k target_k label_k` rescaled to `||y||^2 = n` (unchanged for ±1 labels).
 pub fn sample(cfg: &SimConfig, r: usize) -> (Mat<f64>, Vec<f64>) {
     let (n, p) = (cfg.n, cfg.p);
-    let mut ry = stream(cfg.seed, r as u64, "y");
-    let y: Vec<f64> = (0..n)
-        .map(|_| if ry.random::<bool>() { 1.0 } else { -1.0 })
-        .collect();
+    let labels = sample_labels(cfg, r);
     let mut rz = stream(cfg.seed, r as u64, "z");
     let mut x = Mat::<f64>::zeros(p, n);
     for j in 0..n {
@@ -144,15 +178,30 @@ pub fn sample(cfg: &SimConfig, r: usize) -> (Mat<f64>, Vec<f64>) {
             x[(i, j)] = StandardNormal.sample(&mut rz);
         }
     }
-    let mu = cfg.snr.sqrt();
-    for (j, &yj) in y.iter().enumerate() {
-        x[(0, j)] += mu * yj;
+    for (mu, lab) in cfg.spec.signal.means.iter().zip(&labels) {
+        for (i, &m) in mu.iter().enumerate() {
+            if m == 0.0 || i >= p {
+                continue;
+            }
+            for (j, &l) in lab.iter().enumerate() {
+                x[(i, j)] += m * l;
+            }
+        }
+    }
+    let target = &cfg.spec.signal.target;
+    let mut y: Vec<f64> = (0..n)
+        .map(|j| target.iter().zip(&labels).map(|(t, l)| t * l[j]).sum())
+        .collect();
+    let norm2: f64 = y.iter().map(|v| v * v).sum();
+    if norm2 > 0.0 && norm2 != n as f64 {
+        let s = (n as f64 / norm2).sqrt();
+        y.iter_mut().for_each(|v| *v *= s);
     }
     (x, y)
 }
 
-/// `X^T w` for `w` given on `(e_1, e_2, e_3)`.
-fn project(x: MatRef<'_, f64>, w: &[f64; 3]) -> Vec<f64> {
+/// `X^T w` for `w` given on the basis `e_1, e_2, ...`.
+fn project(x: MatRef<'_, f64>, w: &[f64]) -> Vec<f64> {
     (0..x.ncols())
         .map(|j| {
             w.iter()
@@ -286,10 +335,13 @@ fn tanh_fast(x: f64) -> f64 {
     }
 }
 
-/// The per-entry kernel transform (rank-one term, scaling, activation, centring, diagonal).
+/// The per-entry kernel transform (low-rank terms, scaling, activation, centring, diagonal).
+/// The first low-rank term `(X^T w_K)(X^T w_Q)^T` is fused into the activation loop; further
+/// terms (`extra`) are added in a pass before it.
 struct Transform<'a> {
     a: Vec<f64>,
     b: Vec<f64>,
+    extra: Vec<(Vec<f64>, Vec<f64>)>,
     inv_sqrt_p: f64,
     equiv: bool,
     tanh: bool,
@@ -302,16 +354,30 @@ struct Transform<'a> {
 impl<'a> Transform<'a> {
     fn new(cfg: &'a SimConfig, co: &KernelCoeffs, x: MatRef<'_, f64>) -> Self {
         use crate::activation::{Builtin, Kind};
+        let head = &cfg.spec.heads[0];
+        let act = head
+            .activation
+            .as_ref()
+            .expect("validated: an entry-wise head has an activation");
+        let mut terms = head
+            .wk
+            .iter()
+            .zip(&head.wq)
+            .map(|(wk, wq)| (project(x, wk), project(x, wq)));
+        let (a, b) = terms
+            .next()
+            .unwrap_or_else(|| (vec![0.0; x.ncols()], vec![0.0; x.ncols()]));
         Transform {
-            a: project(x, &cfg.wk),
-            b: project(x, &cfg.wq),
+            a,
+            b,
+            extra: terms.collect(),
             inv_sqrt_p: 1.0 / (cfg.p as f64).sqrt(),
-            equiv: cfg.model == ModelKind::Equivalent,
-            tanh: matches!(cfg.activation.kind(), Kind::Builtin(Builtin::Tanh)),
+            equiv: cfg.spec.kind == ModelKind::Equivalent,
+            tanh: matches!(act.kind(), Kind::Builtin(Builtin::Tanh)),
             sym: cfg.is_symmetric(),
-            act: &cfg.activation,
+            act,
             co: *co,
-            diag: cfg.diag,
+            diag: head.diag,
         }
     }
 
@@ -329,6 +395,12 @@ impl<'a> Transform<'a> {
                 unreachable!("faer columns are contiguous")
             };
             let col = col.as_slice_mut();
+            for (ea, eb) in &self.extra {
+                let ebj = eb[j];
+                for (v, &ai) in col.iter_mut().zip(&ea[i0..]) {
+                    *v += ai * ebj;
+                }
+            }
             if self.equiv {
                 for (v, &ai) in col.iter_mut().zip(a) {
                     *v = co.a1 * ((*v + ai * bj) * s) * s;
@@ -363,7 +435,7 @@ fn finish_kernel(
     let n = m.ncols();
     let sym = cfg.is_symmetric();
     let inv_sqrt_p = 1.0 / (cfg.p as f64).sqrt();
-    if cfg.model == ModelKind::Equivalent && co.sigma > 0.0 {
+    if cfg.spec.kind == ModelKind::Equivalent && co.sigma > 0.0 {
         let mut rg = stream(cfg.seed, r as u64, "goe");
         let c = co.sigma * inv_sqrt_p;
         for j in 0..n {
@@ -414,7 +486,7 @@ fn kernel_from_gram_with(
 pub fn kernel_matrix(cfg: &SimConfig, r: usize) -> Result<Mat<f64>> {
     cfg.validate()?;
     cfg.check_memory()?;
-    if cfg.model == ModelKind::Ridge {
+    if cfg.spec.kind == ModelKind::Ridge {
         return Err(Error::param(
             "model",
             "ridge",
@@ -443,7 +515,7 @@ thread_local! {
 
 fn features_with(cfg: &SimConfig, co: &KernelCoeffs, r: usize) -> Result<(Mat<f64>, Vec<f64>)> {
     let (x, y) = sample(cfg, r);
-    if cfg.model == ModelKind::Ridge {
+    if cfg.spec.kind == ModelKind::Ridge {
         return Ok((x, y));
     }
     let n = cfg.n;
@@ -612,7 +684,7 @@ fn replicate_with(cfg: &SimConfig, co: &KernelCoeffs, r: usize) -> Result<Replic
             op: "gamma path".into(),
             detail: format!(
                 "non-finite result in replicate {r} (activation `{}` overflowing?)",
-                cfg.activation.name()
+                cfg.spec.activation().map_or("?", |a| a.name())
             ),
         });
     }
@@ -720,14 +792,14 @@ pub fn simulate(cfg: &SimConfig, progress: bool) -> Result<SimResult> {
 }
 
 /// Eigenvalues (nondecreasing) of the kernel of replicate `r`: `K`, or `K~` when
-/// `cfg.model == Equivalent`. `Err` for ridge or when `K` is not symmetric (`w_K` not parallel
+/// the model is `Equivalent`. `Err` for ridge or when `K` is not symmetric (`w_K` not parallel
 /// to `w_Q`).
 pub fn kernel_eigenvalues(cfg: &SimConfig, r: usize) -> Result<Vec<f64>> {
     if !cfg.is_symmetric() {
         return Err(Error::param(
             "wk/wq",
-            format!("{:?} / {:?}", cfg.wk, cfg.wq),
-            "K is symmetric only when w_K is parallel to w_Q (or one is zero)",
+            cfg.spec.describe(),
+            "K is symmetric only when sum_j w_K,j w_Q,j^T is symmetric (e.g. w_K parallel to w_Q)",
         ));
     }
     let k = kernel_matrix(cfg, r)?;

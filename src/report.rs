@@ -213,14 +213,13 @@ pub fn check_activation(spec: &str, opts: &ReportOptions) -> Result<ActivationRe
     let spot_p = ((opts.c * opts.n as f64).round() as usize).max(1);
     let mut spot = Vec::new();
     for (label, wk, wq) in WEIGHTS {
-        let mut cfg = SimConfig::new(act.clone());
-        cfg.model = ModelKind::Attention;
+        let mut cfg = SimConfig::single_head(act.clone());
+        cfg.spec.kind = ModelKind::Attention;
         cfg.n = opts.n;
         cfg.p = spot_p;
-        cfg.snr = opts.snr;
-        cfg.wk = wk;
-        cfg.wq = wq;
-        cfg.diag = Diag::Zero;
+        cfg.spec.set_snr(opts.snr);
+        cfg.spec.set_w(&wk, &wq);
+        cfg.spec.set_diag(Diag::Zero);
         cfg.gammas = SPOT_GAMMAS.to_vec();
         cfg.seeds = opts.seeds;
         cfg.seed = opts.seed;

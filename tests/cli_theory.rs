@@ -42,8 +42,7 @@ fn theory_json_contract() {
         "activation",
         "c",
         "snr",
-        "wk",
-        "wq",
+        "spec",
         "diag",
         "points",
         "converged",
@@ -54,6 +53,7 @@ fn theory_json_contract() {
     ] {
         assert!(v.get(k).is_some(), "missing {k}");
     }
+    assert_eq!(v["spec"]["heads"][0]["wk"][0][0].as_f64(), Some(1.0));
     let pts = v["points"].as_array().unwrap();
     assert_eq!(pts.len(), 2);
     for k in ["gamma", "E", "yQy", "trQ", "iterations", "residual"] {

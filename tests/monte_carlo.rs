@@ -13,8 +13,8 @@ use rmt_verify::monte_carlo::{
 use rmt_verify::Activation;
 
 fn cfg(model: ModelKind, n: usize, p: usize) -> SimConfig {
-    let mut c = SimConfig::new(Activation::parse("tanh").unwrap());
-    c.model = model;
+    let mut c = SimConfig::single_head(Activation::parse("tanh").unwrap());
+    c.spec.kind = model;
     c.n = n;
     c.p = p;
     c
@@ -50,9 +50,8 @@ fn eigen_path_equals_direct_solve() {
         cfg(ModelKind::Ridge, 40, 150),
         cfg(ModelKind::Equivalent, 90, 70),
     ];
-    cases[0].wk = [1.0, 0.0, 0.0];
-    cases[0].wq = [0.0, 1.0, 0.5];
-    cases[4].diag = Diag::Literal;
+    cases[0].spec.set_w(&[1.0, 0.0, 0.0], &[0.0, 1.0, 0.5]);
+    cases[4].spec.set_diag(Diag::Literal);
     for c in &mut cases {
         c.gammas = gammas.to_vec();
         let (phi, y) = features(c, 3).unwrap();
@@ -66,7 +65,7 @@ fn eigen_path_equals_direct_solve() {
             assert!(
                 (res.e[k] - e).abs() < tol(e),
                 "{:?} n={} p={} g={g}: E {} vs {}",
-                c.model,
+                c.spec.kind,
                 c.n,
                 c.p,
                 res.e[k],
@@ -140,7 +139,7 @@ fn ridge_mc_agrees_with_closed_form() {
         (300, 300, 1.0, 4),
     ] {
         let mut c = cfg(ModelKind::Ridge, n, p);
-        c.snr = snr;
+        c.spec.set_snr(snr);
         c.seed = seed;
         c.seeds = 12;
         c.gammas = vec![0.05, 0.5, 2.0];
@@ -185,13 +184,11 @@ fn results_do_not_depend_on_thread_count() {
     // n = 300 spans three column blocks (one ragged); non-symmetric W exercises the full-kernel
     // path; the equivalent model adds the GOE stream.
     let mut a = cfg(ModelKind::Attention, 300, 70);
-    a.wk = [1.0, 0.5, 0.0];
-    a.wq = [0.0, 1.0, 0.0];
+    a.spec.set_w(&[1.0, 0.5, 0.0], &[0.0, 1.0, 0.0]);
     a.gammas = vec![0.01, 1.0];
     a.seeds = 3;
     let mut b = cfg(ModelKind::Equivalent, 300, 320);
-    b.wk = [1.0, 0.0, 0.0];
-    b.wq = [2.0, 0.0, 0.0];
+    b.spec.set_w(&[1.0, 0.0, 0.0], &[2.0, 0.0, 0.0]);
     b.seeds = 2;
     // A 520 x 520 eigenproblem: large enough for faer's parallel EVD path (fixed 2-way split).
     let mut d = cfg(ModelKind::Ridge, 600, 520);
@@ -205,8 +202,8 @@ fn results_do_not_depend_on_thread_count() {
                 .install(|| simulate(&c, false).unwrap())
         };
         let (r1, r2, r3) = (run(1), run(2), run(3));
-        assert_eq!(bits(&r1), bits(&r2), "{:?}: 1 vs 2 threads", c.model);
-        assert_eq!(bits(&r1), bits(&r3), "{:?}: 1 vs 3 threads", c.model);
+        assert_eq!(bits(&r1), bits(&r2), "{:?}: 1 vs 2 threads", c.spec.kind);
+        assert_eq!(bits(&r1), bits(&r3), "{:?}: 1 vs 3 threads", c.spec.kind);
     }
 }
 
@@ -232,7 +229,7 @@ fn gaussian_equivalent_tracks_attention() {
     let mut c = cfg(ModelKind::Attention, 512, 128);
     c.seeds = 6;
     let att = simulate(&c, false).unwrap();
-    c.model = ModelKind::Equivalent;
+    c.spec.kind = ModelKind::Equivalent;
     let eq = simulate(&c, false).unwrap();
     let (x, y) = (att.points[0].e, eq.points[0].e);
     let se = (x.se.powi(2) + y.se.powi(2)).sqrt();
@@ -259,7 +256,7 @@ fn spectra() {
     ) / 3.0;
     assert!((s - want).norm() < 1e-15);
     let mut c = cfg(ModelKind::Attention, 120, 40);
-    c.snr = 0.0;
+    c.spec.set_snr(0.0);
     let g = gram_eigenvalues(&c, 0).unwrap();
     assert_eq!(g.len(), 120);
     // p < n: n - p exact zeros, then p positive eigenvalues.
@@ -273,8 +270,7 @@ fn spectra() {
         .map(|(i, j)| km[(i, j)].powi(2))
         .sum();
     assert!((k.iter().map(|v| v * v).sum::<f64>() - fro2).abs() < 1e-10 * fro2);
-    c.wk = [1.0, 0.0, 0.0];
-    c.wq = [0.0, 1.0, 0.0];
+    c.spec.set_w(&[1.0, 0.0, 0.0], &[0.0, 1.0, 0.0]);
     assert!(kernel_eigenvalues(&c, 0).is_err());
 }
 
@@ -296,7 +292,8 @@ fn summaries_and_memory() {
     let c = cfg(ModelKind::Attention, 400_000, 1000);
     assert!(run_replicate(&c, 0).is_err());
     let mut c = cfg(ModelKind::Equivalent, 50, 20);
-    c.activation = Activation::builtin(rmt_verify::activation::Builtin::Quad);
-    c.diag = Diag::Literal;
+    c.spec
+        .set_activation(Activation::builtin(rmt_verify::activation::Builtin::Quad));
+    c.spec.set_diag(Diag::Literal);
     assert!(run_replicate(&c, 0).is_err());
 }

@@ -21,10 +21,10 @@ fn named_stream_first_draws_are_pinned() {
 
 #[test]
 fn sampler_first_draws_are_pinned() {
-    let mut cfg = SimConfig::new(Activation::parse("tanh").expect("built-in"));
+    let mut cfg = SimConfig::single_head(Activation::parse("tanh").expect("built-in"));
     cfg.n = 4;
     cfg.p = 3;
-    cfg.snr = 1.0;
+    cfg.spec.set_snr(1.0);
     cfg.seed = 2506;
     let (x, y) = sample(&cfg, 0);
     let got: Vec<f64> = (0..cfg.n).map(|j| x[(1, j)]).collect(); // row 1: pure noise Z

@@ -140,13 +140,12 @@ fn paired_runs(
 ) -> Result<Vec<SimResult>> {
     snrs.iter()
         .map(|&snr| {
-            let mut cfg = SimConfig::new(act.clone());
+            let mut cfg = SimConfig::single_head(act.clone());
             cfg.n = n;
             cfg.p = ((n as f64) * C_MC).round() as usize;
-            cfg.snr = snr;
-            cfg.wk = [0.0; 3];
-            cfg.wq = [0.0; 3];
-            cfg.diag = diag;
+            cfg.spec.set_snr(snr);
+            cfg.spec.set_w(&[], &[]);
+            cfg.spec.set_diag(diag);
             cfg.gammas = vec![GAMMA_MC];
             cfg.seeds = reps;
             cfg.seed = seed;

@@ -358,13 +358,12 @@ impl Claim for CorAlignment {
                 .iter()
                 .map(|k| {
                     let (wk, wq) = geometry(k, T_MC);
-                    let mut cfg = SimConfig::new(self.activation.clone());
+                    let mut cfg = SimConfig::single_head(self.activation.clone());
                     cfg.n = n;
                     cfg.p = p;
-                    cfg.snr = SNR;
-                    cfg.wk = wk;
-                    cfg.wq = wq;
-                    cfg.diag = Diag::Zero;
+                    cfg.spec.set_snr(SNR);
+                    cfg.spec.set_w(&wk, &wq);
+                    cfg.spec.set_diag(Diag::Zero);
                     cfg.gammas = vec![GAMMA_MC];
                     cfg.seeds = reps;
                     cfg.seed = budget.seed + SEED_OFFSET + 100 * si as u64;

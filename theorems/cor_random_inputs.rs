@@ -220,16 +220,16 @@ impl CorRandomInputs {
         for (i, (name, c, gammas)) in MC_POINTS.iter().enumerate() {
             let act = Activation::parse(name)?;
             let theory = self.gap(&act, *c, gammas)?;
-            let mut cfg = SimConfig::new(act);
+            let mut cfg = SimConfig::single_head(act);
             cfg.n = n;
             cfg.p = ((c * n as f64).round() as usize).max(1);
-            cfg.snr = 0.0;
-            cfg.diag = Diag::Zero;
+            cfg.spec.set_snr(0.0);
+            cfg.spec.set_diag(Diag::Zero);
             cfg.gammas = gammas.to_vec();
             cfg.seeds = reps;
             cfg.seed = budget.seed + 700 + 10 * i as u64;
             let mut rcfg = cfg.clone();
-            rcfg.model = ModelKind::Ridge;
+            rcfg.spec.kind = ModelKind::Ridge;
             let mut gaps = vec![Vec::with_capacity(reps); gammas.len()];
             for r in 0..reps {
                 let a = run_replicate(&cfg, r)?;

@@ -247,15 +247,15 @@ impl Claim for LemLinearization {
             let (mut rms_th, mut rms_eq) = (Vec::new(), Vec::new());
             for &n in &ns {
                 let p = ((c * n as f64).round() as usize).max(1);
-                let mut cfg = SimConfig::new(act.clone());
+                let mut cfg = SimConfig::single_head(act.clone());
                 cfg.n = n;
                 cfg.p = p;
-                cfg.snr = 0.0;
-                cfg.diag = Diag::Zero;
+                cfg.spec.set_snr(0.0);
+                cfg.spec.set_diag(Diag::Zero);
                 cfg.seeds = reps;
                 cfg.seed = budget.seed.wrapping_add(1000 + 100 * ci as u64 + n as u64);
                 let mut eq = cfg.clone();
-                eq.model = ModelKind::Equivalent;
+                eq.spec.kind = ModelKind::Equivalent;
                 // per z: samples of m_K, m_K~ and of the paired difference
                 let mut mk = vec![Vec::with_capacity(reps); zs.len()];
                 let mut me = vec![Vec::with_capacity(reps); zs.len()];
@@ -326,17 +326,16 @@ impl Claim for LemLinearization {
             let act = Activation::parse(name)?;
             let mut diffs_at = Vec::new();
             for &n in &ns {
-                let mut cfg = SimConfig::new(act.clone());
+                let mut cfg = SimConfig::single_head(act.clone());
                 cfg.n = n;
                 cfg.p = ((c * n as f64).round() as usize).max(1);
-                cfg.snr = snr;
-                cfg.wk = w;
-                cfg.wq = w;
+                cfg.spec.set_snr(snr);
+                cfg.spec.set_w(&w, &w);
                 cfg.gammas = vec![gamma];
                 cfg.seeds = e_reps;
                 cfg.seed = budget.seed.wrapping_add(2000 + 100 * ci as u64 + n as u64);
                 let mut eq = cfg.clone();
-                eq.model = ModelKind::Equivalent;
+                eq.spec.kind = ModelKind::Equivalent;
                 let ra = simulate(&cfg, budget.progress)?;
                 let re = simulate(&eq, budget.progress)?;
                 let d: Vec<f64> = ra

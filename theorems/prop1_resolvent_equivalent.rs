@@ -148,13 +148,12 @@ impl Claim for Prop1Resolvent {
             };
             let mut worst_by_n = Vec::new();
             for &n in &ns {
-                let mut cfg = SimConfig::new(act.clone());
+                let mut cfg = SimConfig::single_head(act.clone());
                 cfg.n = n;
                 cfg.p = ((c * n as f64).round() as usize).max(1);
-                cfg.snr = snr;
-                cfg.wk = w;
-                cfg.wq = w;
-                cfg.diag = Diag::Zero;
+                cfg.spec.set_snr(snr);
+                cfg.spec.set_w(&w, &w);
+                cfg.spec.set_diag(Diag::Zero);
                 cfg.gammas = GAMMAS.to_vec();
                 cfg.seeds = reps;
                 cfg.seed = budget.seed.wrapping_add(3000 + 100 * ci as u64 + n as u64);
@@ -230,11 +229,11 @@ impl Claim for Prop1Resolvent {
             }
             let mut worst_by_n = Vec::new();
             for &n in &ns {
-                let mut cfg = SimConfig::new(act.clone());
+                let mut cfg = SimConfig::single_head(act.clone());
                 cfg.n = n;
                 cfg.p = ((c * n as f64).round() as usize).max(1);
-                cfg.snr = 0.0;
-                cfg.diag = Diag::Zero;
+                cfg.spec.set_snr(0.0);
+                cfg.spec.set_diag(Diag::Zero);
                 cfg.seed = budget.seed.wrapping_add(4000 + 100 * ci as u64 + n as u64);
                 let mut samples = vec![Vec::with_capacity(spec_reps); zs.len()];
                 for r in 0..spec_reps {

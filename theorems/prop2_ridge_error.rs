@@ -205,7 +205,7 @@ impl Prop2Ridge {
                 .template
                 .gammas
                 .iter()
-                .map(|&g| self.theory(s.c, s.template.snr, g).map(Some))
+                .map(|&g| self.theory(s.c, s.template.spec.snr(), g).map(Some))
                 .collect::<Result<Vec<_>>>()?;
             let seed = budget.seed.wrapping_add(SEED_OFFSET + 1000 * i as u64);
             let (r, note) = sweep(s, &th, tol, seed, budget.progress)?;
@@ -236,9 +236,9 @@ impl Prop2Ridge {
     pub(crate) fn setups(&self, budget: &Budget) -> Result<Vec<Setup>> {
         let lin = Activation::parse("linear")?;
         let mk = |label: String, c: f64, snr: f64, gammas: Vec<f64>, sizes: Vec<(usize, usize)>| {
-            let mut t = SimConfig::new(lin.clone());
-            t.model = ModelKind::Ridge;
-            t.snr = snr;
+            let mut t = SimConfig::single_head(lin.clone());
+            t.spec.kind = ModelKind::Ridge;
+            t.spec.set_snr(snr);
             t.gammas = gammas;
             Setup {
                 label,

@@ -134,12 +134,11 @@ impl Thm1Attention {
             let act = Activation::parse(gp.act)?;
             let (gname, wk, wq) = GEOMETRIES[gp.geom];
             let th = self.theory(&act, gp.c, gp.snr, wk, wq, &gp.gammas)?;
-            let mut t = SimConfig::new(act);
-            t.model = ModelKind::Attention;
-            t.diag = Diag::Zero;
-            t.snr = gp.snr;
-            t.wk = wk;
-            t.wq = wq;
+            let mut t = SimConfig::single_head(act);
+            t.spec.kind = ModelKind::Attention;
+            t.spec.set_diag(Diag::Zero);
+            t.spec.set_snr(gp.snr);
+            t.spec.set_w(&wk, &wq);
             t.gammas = gp.gammas;
             let setup = Setup {
                 label: format!("{} {} c={} snr={}", gp.act, gname, gp.c, gp.snr),

@@ -256,14 +256,13 @@ impl ThmBounds {
         let mut acc: Vec<Acc> = INEQ.iter().map(|l| Acc::new(&format!("MC: {l}"))).collect();
         let half = self.perturb == Some(Perturb::ChordHalfL);
         for (ci, mc) in mc_configs().iter().enumerate() {
-            let mut cfg = SimConfig::new(Activation::parse(mc.act)?);
-            cfg.model = mc.model;
+            let mut cfg = SimConfig::single_head(Activation::parse(mc.act)?);
+            cfg.spec.kind = mc.model;
             cfg.n = n;
             cfg.p = ((mc.c * n as f64).round() as usize).max(1);
-            cfg.snr = mc.snr;
-            cfg.wk = mc.wk;
-            cfg.wq = mc.wq;
-            cfg.diag = Diag::Zero;
+            cfg.spec.set_snr(mc.snr);
+            cfg.spec.set_w(&mc.wk, &mc.wq);
+            cfg.spec.set_diag(Diag::Zero);
             cfg.gammas = gammas.clone();
             cfg.seeds = reps;
             cfg.seed = budget.seed + 600 + 10 * ci as u64;

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 mod check_activation;
 mod figure;
 mod hermite;
+mod model_args;
 mod simulate;
 mod spectrum;
 mod theory;

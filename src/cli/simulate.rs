@@ -1,37 +1,24 @@
 //! `rmt-verify simulate`: Monte Carlo on the exact model along a gamma path (SPEC §1, §3).
 
-use super::theory::parse_vec3;
-use rmt_verify::model::{Diag, ModelKind, SimConfig};
+use super::model_args::{model_json, ModelArgs};
+use rmt_verify::model::SimConfig;
 use rmt_verify::monte_carlo::simulate;
 use rmt_verify::theory::parse_gammas;
-use rmt_verify::{format::sci, Activation, Format, Table};
+use rmt_verify::{format::sci, Format, Table};
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
 /// Arguments.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Feature map: attention (Phi = X K), ridge (Phi = X) or equivalent (Gaussian-equivalent K).
-    #[arg(long, value_enum, default_value = "attention")]
-    model: ModelKind,
-    /// Activation: built-in name or expression in x.
-    #[arg(long, default_value = "tanh")]
-    activation: String,
+    #[command(flatten)]
+    model: ModelArgs,
     /// Number of tokens n.
     #[arg(long, default_value_t = 1024)]
     n: usize,
     /// Token dimension p.
     #[arg(long, default_value_t = 256)]
     p: usize,
-    /// Signal-to-noise ratio ||mu||^2 (mu = sqrt(snr) e_1).
-    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
-    snr: f64,
-    /// w_K as coordinates a,b,c on (e_1, e_2, e_3).
-    #[arg(long, default_value = "0,0,0", allow_hyphen_values = true)]
-    wk: String,
-    /// w_Q as coordinates a,b,c on (e_1, e_2, e_3).
-    #[arg(long, default_value = "0,0,0", allow_hyphen_values = true)]
-    wq: String,
     /// Ridge parameters: a list G1,G2,... or logspace:lo:hi:k.
     #[arg(long, default_value = "0.1", allow_hyphen_values = true)]
     gamma: String,
@@ -41,9 +28,6 @@ pub struct Args {
     /// Master seed.
     #[arg(long, default_value_t = 2506)]
     seed: u64,
-    /// Diagonal convention of K.
-    #[arg(long, value_enum, default_value = "zero")]
-    diag: Diag,
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     format: Format,
@@ -59,14 +43,9 @@ fn num(x: f64) -> serde_json::Value {
 /// Runs the subcommand.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let cfg = SimConfig {
-        model: args.model,
-        activation: Activation::parse(&args.activation)?,
+        spec: args.model.spec()?,
         n: args.n,
         p: args.p,
-        snr: args.snr,
-        wk: parse_vec3("wk", &args.wk)?,
-        wq: parse_vec3("wq", &args.wq)?,
-        diag: args.diag,
         gammas: parse_gammas(&args.gamma)?,
         seeds: args.seeds,
         seed: args.seed,
@@ -90,18 +69,17 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                     })
                 })
                 .collect();
-            let out = serde_json::json!({
-                "model": cfg.model,
-                "activation": cfg.activation.name(),
-                "n": cfg.n, "p": cfg.p, "snr": num(cfg.snr),
-                "wk": cfg.wk.map(num), "wq": cfg.wq.map(num),
-                "diag": cfg.diag,
+            let mut out = serde_json::json!({
+                "n": cfg.n, "p": cfg.p,
                 "seeds": cfg.seeds, "seed": cfg.seed,
                 "rng": rmt_verify::random::RNG_ALGORITHM,
                 "version": rmt_verify::VERSION,
                 "seconds": num(seconds),
                 "points": points,
             });
+            if let Some(o) = out.as_object_mut() {
+                o.extend(model_json(&cfg.spec));
+            }
             println!("{}", serde_json::to_string_pretty(&out)?);
         }
         fmt => {
@@ -131,16 +109,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             }
             if fmt == Format::Table {
                 println!(
-                    "# {:?} model, activation {}, n = {}, p = {}, snr = {}, wk = {:?}, wq = {:?}, \
-                     diag {:?}, {} seeds from seed {} ({:.2} s)",
-                    cfg.model,
-                    cfg.activation.name(),
+                    "# {}, n = {}, p = {}, {} seeds from seed {} ({:.2} s)",
+                    cfg.spec.describe(),
                     cfg.n,
                     cfg.p,
-                    cfg.snr,
-                    cfg.wk,
-                    cfg.wq,
-                    cfg.diag,
                     cfg.seeds,
                     cfg.seed,
                     seconds
@@ -164,7 +136,5 @@ mod tests {
         // exp/ln round trip: a few ulps.
         assert!((g[0] - 1e-4).abs() < 1e-15 && (g[49] - 10.0).abs() < 1e-12);
         assert!(parse_gammas("logspace:1:2").is_err());
-        assert!(parse_vec3("wk", "1,2").is_err());
-        assert_eq!(parse_vec3("wk", "1,-2,0").unwrap(), [1.0, -2.0, 0.0]);
     }
 }

@@ -140,7 +140,7 @@ fn mc_along(s: &Setup, base: &SimConfig) -> Result<(Vec<f64>, Vec<f64>)> {
         let (c, snr, gamma) = s.at(x);
         let mut cfg = base.clone();
         cfg.p = s.p_of(c);
-        cfg.snr = snr;
+        cfg.spec.set_snr(snr);
         cfg.gammas = vec![gamma];
         let (a, b) = mc_errors(&cfg)?;
         m.push(a[0]);
@@ -198,14 +198,13 @@ fn panels(s: &Setup, budget: &Budget) -> Result<Vec<Plot>> {
         .log(log_x, log_y);
         for (k, (label, wk, wq)) in WEIGHTS.iter().enumerate() {
             let ty = theory_attention(s, &act, *wk, *wq, &s.th_x)?;
-            let mut cfg = SimConfig::new(act.clone());
-            cfg.model = ModelKind::Attention;
+            let mut cfg = SimConfig::single_head(act.clone());
+            cfg.spec.kind = ModelKind::Attention;
             cfg.n = s.n;
             cfg.p = p0;
-            cfg.snr = s.snr;
-            cfg.wk = *wk;
-            cfg.wq = *wq;
-            cfg.diag = Diag::Zero;
+            cfg.spec.set_snr(s.snr);
+            cfg.spec.set_w(&*wk, &*wq);
+            cfg.spec.set_diag(Diag::Zero);
             cfg.gammas = vec![s.gamma];
             cfg.seeds = s.seeds;
             cfg.seed = s.seed;

@@ -43,11 +43,11 @@ pub fn ridge_config(
     gammas: Vec<f64>,
     budget: &Budget,
 ) -> Result<SimConfig> {
-    let mut cfg = SimConfig::new(Activation::parse("tanh")?);
-    cfg.model = ModelKind::Ridge;
+    let mut cfg = SimConfig::single_head(Activation::parse("tanh")?);
+    cfg.spec.kind = ModelKind::Ridge;
     cfg.n = n;
     cfg.p = p;
-    cfg.snr = snr;
+    cfg.spec.set_snr(snr);
     cfg.gammas = gammas;
     cfg.seeds = budget.pick(4, 8);
     cfg.seed = budget.seed;

@@ -36,12 +36,12 @@ pub const SPEC_GRAM: FigureSpec = FigureSpec {
 pub const CASES: [(&str, f64); 2] = [("tanh", 0.5), ("sign", 0.25)];
 
 fn config(act: &Activation, n: usize, c: f64, budget: &Budget) -> SimConfig {
-    let mut cfg = SimConfig::new(act.clone());
-    cfg.model = ModelKind::Attention;
+    let mut cfg = SimConfig::single_head(act.clone());
+    cfg.spec.kind = ModelKind::Attention;
     cfg.n = n;
     cfg.p = (c * n as f64).round() as usize;
-    cfg.snr = 0.0;
-    cfg.diag = Diag::Zero;
+    cfg.spec.set_snr(0.0);
+    cfg.spec.set_diag(Diag::Zero);
     cfg.seeds = budget.pick(2, 2);
     cfg.seed = budget.seed;
     cfg

@@ -8,51 +8,60 @@
 //! Rc: c - X^T b/sqrt n = 0;  Re: e - X u/sqrt p = 0;  Rb: b - X a/sqrt n = 0;  Rg: g - X c/sqrt p = 0
 //! ```
 //! `sigma^2 = nu - a1^2`; `s = -a1` (zero diagonal) or `tau_D - a1` (literal diagonal, SPEC §3).
-//! The low-rank part lives on `yhat = y/sqrt n` (n-blocks) and on `(e1, e2, e3)` (p-blocks), with
-//! `mu = sqrt(snr) e1`, `W = I + w_K w_Q^T` (SPEC §5.4). `y^T Q y/n -> (R^{-1})[u, R1]`.
+//! The low-rank part lives on the span of the label vectors (n-blocks) and on the model's basis
+//! `e_1..e_d` (p-blocks): SPEC §5.4 for the paper's rank-one signal, `docs/rank-k.md` for
+//! several means, classes and several low-rank `W` terms. `y^T Q y/n -> t^T (R^{-1})[u, R1] t`.
 
 use super::pencil::{BlockType, Bulk, Kind, LowRank, Pencil, RandomBlock};
 use super::TheoryPoint;
 use crate::activation::Activation;
 use crate::error::{require_finite, require_nonnegative, require_positive, Error, Result};
-use crate::model::Diag;
+use crate::model::{Diag, Geometry, ModelKind, ModelSpec};
 use num_complex::Complex64 as C64;
 
-/// Parameters of the attention equivalent.
+/// Parameters of the attention equivalent: the bulk constants `c, a1, nu, s` and the signal in
+/// reduced coordinates ([`Geometry`]).
 #[derive(Clone, Debug, PartialEq)]
 pub struct AttentionParams {
     /// `c = p/n`.
     pub c: f64,
-    /// `||mu||^2`; `mu = sqrt(snr) e1`.
-    pub snr: f64,
-    /// `w_K` on `(e1, e2, e3)`.
-    pub wk: [f64; 3],
-    /// `w_Q` on `(e1, e2, e3)`.
-    pub wq: [f64; 3],
     /// First Hermite coefficient `a1`.
     pub a1: f64,
     /// `nu = E f^2` of the centred activation.
     pub nu: f64,
     /// Diagonal shift `s` of the Gaussian-equivalent kernel.
     pub s: f64,
+    /// Signal, labels, target and `W - I` in reduced coordinates.
+    pub geometry: Geometry,
 }
 
 impl AttentionParams {
-    /// Validates `c > 0`, `snr >= 0`, `nu >= a1^2` (up to 1e-12 relative), everything finite.
+    /// The paper's setting: `mu = sqrt(snr) e1`, one ±1 label vector, `W = I + w_K w_Q^T`
+    /// (`w_K`, `w_Q` on the basis `e1, e2, ...`). Validates `c > 0`, `snr >= 0`,
+    /// `nu >= a1^2` (up to 1e-12 relative), everything finite.
     pub fn new(
         c: f64,
         snr: f64,
-        wk: [f64; 3],
-        wq: [f64; 3],
+        wk: impl AsRef<[f64]>,
+        wq: impl AsRef<[f64]>,
         a1: f64,
         nu: f64,
         s: f64,
     ) -> Result<Self> {
+        let spec = ModelSpec::single_head(
+            ModelKind::Equivalent,
+            Activation::builtin(crate::activation::Builtin::Linear),
+            snr,
+            wk.as_ref(),
+            wq.as_ref(),
+            Diag::Zero,
+        )?;
+        Self::with_geometry(c, Geometry::of(&spec, 0)?, a1, nu, s)
+    }
+
+    /// Bulk constants with a given geometry (validated as in [`AttentionParams::new`]).
+    pub fn with_geometry(c: f64, geometry: Geometry, a1: f64, nu: f64, s: f64) -> Result<Self> {
         require_positive("c", c)?;
-        require_nonnegative("snr", snr)?;
-        for (i, v) in wk.iter().chain(wq.iter()).enumerate() {
-            require_finite(if i < 3 { "wk" } else { "wq" }, *v)?;
-        }
         require_finite("a1", a1)?;
         require_nonnegative("nu", nu)?;
         require_finite("s", s)?;
@@ -66,12 +75,10 @@ impl AttentionParams {
         }
         Ok(AttentionParams {
             c,
-            snr,
-            wk,
-            wq,
             a1,
             nu,
             s,
+            geometry,
         })
     }
 
@@ -81,13 +88,40 @@ impl AttentionParams {
         act: &Activation,
         c: f64,
         snr: f64,
-        wk: [f64; 3],
-        wq: [f64; 3],
+        wk: impl AsRef<[f64]>,
+        wq: impl AsRef<[f64]>,
         diag: Diag,
     ) -> Result<Self> {
+        let spec = ModelSpec::single_head(
+            ModelKind::Attention,
+            act.clone(),
+            snr,
+            wk.as_ref(),
+            wq.as_ref(),
+            diag,
+        )?;
+        Self::from_spec(&spec, c)
+    }
+
+    /// The equivalent of head 0 of `spec` at `c = p/n`: Hermite constants of its activation,
+    /// its diagonal shift, the model's geometry. Refuses (naming the key) what has no
+    /// deterministic equivalent yet, and class targets that are not centred (the `a2` spike of
+    /// `K` along the all-ones vector is not in the equivalent, `docs/rank-k.md`).
+    pub fn from_spec(spec: &ModelSpec, c: f64) -> Result<Self> {
+        spec.require_supported("the deterministic equivalent (theory)")?;
+        if !spec.target_centred() {
+            return Err(Error::param(
+                "signal.target",
+                format!("{:?}", spec.signal.target),
+                "no deterministic equivalent for a class target that is not centred under the \
+                 proportions yet (the a2 spike of K along 1 is not modelled); `simulate` runs it",
+            ));
+        }
+        let head = spec.head()?;
+        let act = spec.activation()?;
         let h = crate::hermite::hermite_coeffs(act, 2)?;
-        let s = diag.shift(act, h.a1)?;
-        Self::new(c, snr, wk, wq, h.a1, h.nu.max(h.a1 * h.a1), s)
+        let s = head.diag.shift(act, h.a1)?;
+        Self::with_geometry(c, Geometry::of(spec, 0)?, h.a1, h.nu.max(h.a1 * h.a1), s)
     }
 
     /// `sigma = sqrt(nu - a1^2)`.
@@ -139,38 +173,63 @@ pub fn attention_pencil(p: &AttentionParams) -> Result<Pencil> {
     )
 }
 
-/// The low-rank part (SPEC §5.4) on `yhat` and `(e1, e2, e3)`.
+/// The low-rank part (SPEC §5.4; rank K: `docs/rank-k.md`) on `span(labels)` (n-blocks,
+/// dimension `K`) and the basis `e_1..e_d` (p-blocks): with `r = c^{-1/2}`, `B = A M^T`
+/// (`K x d`) and `Wr = I + (W - I)`,
+/// `[R1,g] = a1 r B Wr^T`, `[R2,e] = -a1 r B Wr`, `[Rc,b] = -B`, `[Re,u] = -r B^T`,
+/// `[Rb,a] = -B^T`, `[Rg,c] = -r B^T`; `V - I` is `W - I` (resp. its transpose).
 pub fn attention_lowrank(p: &AttentionParams) -> LowRank {
+    let g = &p.geometry;
+    let (k, d) = (g.k, g.d);
     let r = 1.0 / p.c.sqrt();
-    let mu = [p.snr.sqrt(), 0.0, 0.0];
-    let mut wl = vec![0.0; 9]; // W - I = wk wq^T
-    let mut wlt = vec![0.0; 9];
-    for i in 0..3 {
-        for j in 0..3 {
-            wl[i * 3 + j] = p.wk[i] * p.wq[j];
-            wlt[i * 3 + j] = p.wq[i] * p.wk[j];
+    let b = g.a_mt(); // K x d
+    let wl = g.wlow.clone();
+    let mut wlt = vec![0.0; d * d];
+    for i in 0..d {
+        for j in 0..d {
+            wlt[i * d + j] = wl[j * d + i];
         }
     }
-    let wmu = |w: &[f64]| -> Vec<f64> {
-        (0..3)
-            .map(|i| mu[i] + (0..3).map(|j| w[i * 3 + j] * mu[j]).sum::<f64>())
-            .collect()
+    // B W^T = B + B wl^T and B W = B + B wl (K x d)
+    let mul = |m: &[f64], transpose: bool| -> Vec<f64> {
+        let mut out = b.clone();
+        for i in 0..k {
+            for j in 0..d {
+                out[i * d + j] += (0..d)
+                    .map(|l| {
+                        b[i * d + l]
+                            * if transpose {
+                                m[j * d + l]
+                            } else {
+                                m[l * d + j]
+                            }
+                    })
+                    .sum::<f64>();
+            }
+        }
+        out
     };
-    let w_mu = wmu(&wl); // W mu
-    let wt_mu = wmu(&wlt); // W^T mu
+    let bwt = mul(&wl, true);
+    let bw = mul(&wl, false);
+    let mut bt = vec![0.0; d * k];
+    for i in 0..k {
+        for j in 0..d {
+            bt[j * k + i] = b[i * d + j];
+        }
+    }
     let sc = |v: &[f64], f: f64| v.iter().map(|x| x * f).collect::<Vec<_>>();
     LowRank {
-        dims: vec![1, 1, 1, 3, 3, 3],
+        dims: vec![k, k, k, d, d, d],
         blocks: vec![
-            (0, 5, sc(&w_mu, p.a1 * r)),
-            (1, 3, sc(&wt_mu, -p.a1 * r)),
-            (2, 4, sc(&mu, -1.0)),
-            (3, 0, sc(&mu, -r)),
-            (4, 1, sc(&mu, -1.0)),
-            (5, 2, sc(&mu, -r)),
+            (0, 5, sc(&bwt, p.a1 * r)),
+            (1, 3, sc(&bw, -p.a1 * r)),
+            (2, 4, sc(&b, -1.0)),
+            (3, 0, sc(&bt, -r)),
+            (4, 1, sc(&bt, -1.0)),
+            (5, 2, sc(&bt, -r)),
         ],
         v_low: vec![wl, wlt],
-        target: vec![1.0],
+        target: g.t.clone(),
         read: (0, 0),
     }
 }

@@ -12,14 +12,32 @@ pub mod spectral;
 
 pub use attention::{attention_path, attention_point, AttentionParams};
 pub use bounds::{first_moment_gram, psi_c, psi_inf, r1_closed, r1_pencil, r1_ridge};
-pub use ridge::{ridge_point, ridge_point_pencil};
+pub use ridge::{ridge_path_geometry, ridge_point, ridge_point_pencil};
 pub use spectral::{
     gram_density, gram_edges, gram_stieltjes, gram_stieltjes_a1zero, kernel_density, kernel_edges,
     kernel_stieltjes,
 };
 
 use crate::error::{Error, Result};
+use crate::model::{Geometry, ModelKind, ModelSpec};
 use serde::Serialize;
+
+/// The deterministic equivalent of `spec` at `c = p/n` along `gammas` (any order; output in
+/// input order): ridge by its closed form or pencil, attention and its Gaussian equivalent by the
+/// attention pencil. A model without a deterministic equivalent yet is an error naming the key
+/// ("not supported by the deterministic equivalent (theory) yet"), never a wrong number.
+pub fn model_path(spec: &ModelSpec, c: f64, gammas: &[f64]) -> Result<Vec<TheoryPoint>> {
+    spec.validate()?;
+    match spec.kind {
+        ModelKind::Ridge => {
+            spec.require_supported("the deterministic equivalent (theory)")?;
+            ridge_path_geometry(c, &Geometry::of(spec, 0)?, gammas)
+        }
+        ModelKind::Attention | ModelKind::Equivalent => {
+            attention_path(&AttentionParams::from_spec(spec, c)?, gammas)
+        }
+    }
+}
 
 /// One deterministic-equivalent point with its solver status.
 #[derive(Clone, Debug, PartialEq, Serialize)]

@@ -9,6 +9,7 @@
 use super::pencil::{BlockType, Kind, LowRank, Pencil, RandomBlock};
 use super::TheoryPoint;
 use crate::error::{require_nonnegative, require_positive, Result};
+use crate::model::Geometry;
 
 /// Closed-form ridge point: `trQ = m`, `yQy = g`, `E = -gamma^2 g'`.
 pub fn ridge_point(c: f64, snr: f64, gamma: f64) -> Result<TheoryPoint> {
@@ -73,12 +74,54 @@ pub fn ridge_pencil(c: f64, snr: f64) -> Result<(Pencil, LowRank)> {
     Ok((p, low))
 }
 
+/// The 2-block ridge pencil with the signal of `g` (rank K: `docs/rank-k.md`): low-rank blocks
+/// `[R0,e] = A M^T`, `[R1,u] = -M A^T` on `span(labels)` and the basis.
+pub fn ridge_pencil_geometry(c: f64, g: &Geometry) -> Result<(Pencil, LowRank)> {
+    let (p, _) = ridge_pencil(c, 0.0)?;
+    let b = g.a_mt(); // K x d
+    let mut bt = vec![0.0; b.len()];
+    for i in 0..g.k {
+        for j in 0..g.d {
+            bt[j * g.k + i] = -b[i * g.d + j];
+        }
+    }
+    let low = LowRank {
+        dims: vec![g.k, g.d],
+        blocks: vec![(0, 1, b), (1, 0, bt)],
+        v_low: vec![],
+        target: g.t.clone(),
+        read: (0, 0),
+    };
+    Ok((p, low))
+}
+
+/// Ridge for any signal: the closed form [`ridge_point`] for the paper's single ±1 label vector,
+/// the pencil [`ridge_pencil_geometry`] otherwise.
+pub fn ridge_path_geometry(c: f64, g: &Geometry, gammas: &[f64]) -> Result<Vec<TheoryPoint>> {
+    if let Some(snr) = g.rank_one_snr() {
+        return gammas.iter().map(|&gm| ridge_point(c, snr, gm)).collect();
+    }
+    require_positive("c", c)?;
+    let (p, low) = ridge_pencil_geometry(c, g)?;
+    gammas
+        .iter()
+        .map(|&gm| {
+            require_positive("gamma", gm)?;
+            solve_point(&p, &low, gm)
+        })
+        .collect()
+}
+
 /// Ridge through the pencil (cross-check of [`ridge_point`]).
 pub fn ridge_point_pencil(c: f64, snr: f64, gamma: f64) -> Result<TheoryPoint> {
     require_positive("gamma", gamma)?;
     let (p, low) = ridge_pencil(c, snr)?;
+    solve_point(&p, &low, gamma)
+}
+
+fn solve_point(p: &Pencil, low: &LowRank, gamma: f64) -> Result<TheoryPoint> {
     let b = p.solve_real(gamma)?;
-    let (q, dq) = low.quad(&p, &b)?;
+    let (q, dq) = low.quad(p, &b)?;
     Ok(TheoryPoint {
         gamma,
         e: -gamma * gamma * dq.re,
