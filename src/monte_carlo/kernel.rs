@@ -1,12 +1,16 @@
 //! The kernel of a replicate and its features: `T = X^T W X` (W never formed), the activation
 //! applied entry-wise (fused into the blocked `X^T X` product when `T` is symmetric), centring,
 //! the diagonal convention, the GOE part of the Gaussian equivalent, and `Phi = X K`.
+//!
+//! Variants (`docs/variants.md`): the row softmax `A = softmax_rows(beta T / sqrt p)` (masked or
+//! not, stable log-sum-exp per row) with `Phi = X A^T` or `X A` ([`softmax_attention_into`]),
+//! and the skip connection `Phi = X (I + alpha K)` (in [`features_with`]).
 
 use super::sample::sample;
 use crate::error::{Error, Result};
 use crate::hermite::hermite_coeffs;
 use crate::linalg::{self, col_blocks, BLOCK};
-use crate::model::{Diag, ModelKind, SimConfig};
+use crate::model::{Diag, ModelKind, SimConfig, SoftmaxSide};
 use crate::random::stream;
 use faer::{Mat, MatMut, MatRef};
 use rand_distr::{Distribution, StandardNormal};
@@ -23,7 +27,8 @@ pub(super) struct KernelCoeffs {
 }
 
 pub(super) fn kernel_coeffs(cfg: &SimConfig) -> Result<KernelCoeffs> {
-    if cfg.spec.kind == ModelKind::Ridge {
+    // Ridge has no kernel; the softmax has no activation (its constants are not used).
+    if cfg.spec.kind == ModelKind::Ridge || cfg.spec.is_softmax() {
         return Ok(KernelCoeffs {
             mean: 0.0,
             a1: 0.0,
@@ -340,9 +345,75 @@ pub fn kernel_matrix(cfg: &SimConfig, r: usize) -> Result<Mat<f64>> {
             "ridge has no kernel (K = I)",
         ));
     }
+    if cfg.spec.is_softmax() {
+        return Err(Error::param(
+            "attention.normalize",
+            "softmax",
+            "the kernel matrix is an entry-wise K; the softmax attention matrix A has no \
+             kernel-matrix output (spectra) yet",
+        ));
+    }
     let co = kernel_coeffs(cfg)?;
     let (x, _) = sample(cfg, r);
     Ok(build_kernel(cfg, &co, x.as_ref(), r))
+}
+
+/// The row-softmax attention of `x` into `m` (`n x n`, any content on entry), stored as
+/// `m = A^T`: `m[(j, i)] = A_ij`, `A = softmax_rows(beta T)`, `T = X^T W X / sqrt p`
+/// (`W = I + sum_j w_K,j w_Q,j^T` never formed). Masked: `A_ii = 0` and row `i` is normalised
+/// over `j != i`; unmasked: over all `j`. Column `i` of `m` is row `i` of `A`, so each softmax
+/// runs down one contiguous column with a stable log-sum-exp (the row maximum is subtracted
+/// before `exp`), one task per fixed column block: bit-identical for any thread count.
+pub fn softmax_attention_into(cfg: &SimConfig, x: MatRef<'_, f64>, mut m: MatMut<'_, f64>) {
+    let n = x.ncols();
+    assert!(m.nrows() == n && m.ncols() == n);
+    let head = &cfg.spec.heads[0];
+    // m = X^T W^T X: m[(j, i)] = x_j^T x_i + (x_j . w_Q)(x_i . w_K) = T_ij.
+    let terms: Vec<(Vec<f64>, Vec<f64>)> = head
+        .wk
+        .iter()
+        .zip(&head.wq)
+        .map(|(wk, wq)| (project(x, wq), project(x, wk)))
+        .collect();
+    linalg::gram_lower(m.as_mut(), x, 1.0);
+    linalg::mirror_lower(m.as_mut());
+    let scale = cfg.spec.attention.beta / (cfg.p as f64).sqrt();
+    let masked = cfg.spec.attention.masked;
+    col_blocks(m.as_mut(), BLOCK)
+        .into_par_iter()
+        .for_each(|(j0, mut blk)| {
+            for jj in 0..blk.ncols() {
+                let i = j0 + jj;
+                let Some(col) = blk.as_mut().col_mut(jj).try_as_col_major_mut() else {
+                    unreachable!("faer columns are contiguous")
+                };
+                let col = col.as_slice_mut();
+                for (a, b) in &terms {
+                    let bi = b[i];
+                    for (v, &aj) in col.iter_mut().zip(a) {
+                        *v += aj * bi;
+                    }
+                }
+                let mut mx = f64::NEG_INFINITY;
+                for (j, v) in col.iter_mut().enumerate() {
+                    *v *= scale;
+                    if !(masked && j == i) {
+                        mx = mx.max(*v);
+                    }
+                }
+                let mut sum = 0.0;
+                for (j, v) in col.iter_mut().enumerate() {
+                    *v = if masked && j == i {
+                        0.0
+                    } else {
+                        (*v - mx).exp()
+                    };
+                    sum += *v;
+                }
+                let inv = 1.0 / sum;
+                col.iter_mut().for_each(|v| *v *= inv);
+            }
+        });
 }
 
 /// Features `Phi` (`p x n`) and labels `y` of replicate `r`.
@@ -370,6 +441,13 @@ pub(super) fn features_with(
         return Ok((x, y));
     }
     let n = cfg.n;
+    if n < 2 && cfg.spec.is_softmax() && cfg.spec.attention.masked {
+        return Err(Error::param(
+            "n",
+            n,
+            "the masked softmax needs at least 2 tokens",
+        ));
+    }
     // The n x n kernel buffer is reused by the next replicate on this thread (every entry is
     // overwritten: lower triangle by the Gram product, upper by the mirror), which saves the
     // page faults of a fresh 32 MiB mapping at n = 2048. Taken out of the slot while in use (a
@@ -380,9 +458,29 @@ pub(super) fn features_with(
         buf = vec![0.0f64; n * n];
     }
     let mut m = MatMut::from_column_major_slice_mut(&mut buf, n, n);
-    kernel_fused(cfg, co, x.as_ref(), m.as_mut(), r, Mirror::Full);
     let mut phi = Mat::<f64>::zeros(cfg.p, n);
-    linalg::gemm_blocked(phi.as_mut(), x.as_ref(), m.as_ref(), 1.0);
+    let alpha = cfg.spec.skip().unwrap_or(1.0);
+    if cfg.spec.is_softmax() {
+        // m = A^T: Phi = X A^T = X m (transpose side) or X A = X m^T (plain side).
+        softmax_attention_into(cfg, x.as_ref(), m.as_mut());
+        let a = match cfg.spec.attention.softmax_side {
+            SoftmaxSide::Transpose => m.as_ref(),
+            SoftmaxSide::Plain => m.as_ref().transpose(),
+        };
+        linalg::gemm_blocked(phi.as_mut(), x.as_ref(), a, alpha);
+    } else {
+        kernel_fused(cfg, co, x.as_ref(), m.as_mut(), r, Mirror::Full);
+        linalg::gemm_blocked(phi.as_mut(), x.as_ref(), m.as_ref(), alpha);
+    }
+    // Skip connection: Phi = X + alpha X K (docs/variants.md §3).
+    if cfg.spec.skip().is_some() {
+        phi.as_mut()
+            .col_iter_mut()
+            .zip(x.col_iter())
+            .for_each(|(pc, xc)| {
+                pc.iter_mut().zip(xc.iter()).for_each(|(v, &xv)| *v += xv);
+            });
+    }
     if buf.len() <= KBUF_MAX_LEN {
         KBUF.with(|c| c.set(buf));
     }

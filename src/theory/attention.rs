@@ -107,7 +107,33 @@ impl AttentionParams {
     /// its diagonal shift, the model's geometry. Refuses (naming the key) what has no
     /// deterministic equivalent yet, and class targets that are not centred (the `a2` spike of
     /// `K` along the all-ones vector is not in the equivalent, `docs/rank-k.md`).
+    /// Entry-wise attention only: softmax, skip connections and correlated tokens are refused
+    /// here, naming the key (their equivalents: [`crate::theory::equivalent`]).
     pub fn from_spec(spec: &ModelSpec, c: f64) -> Result<Self> {
+        spec.require_supported("the deterministic equivalent (theory)")?;
+        let variant = |key: &str, value: String| {
+            Err(Error::param(
+                key,
+                value,
+                "is a model variant: its equivalent is theory::equivalent(spec, dims) \
+                 (docs/variants.md), not the plain attention pencil",
+            ))
+        };
+        if spec.is_softmax() {
+            return variant("attention.normalize", "softmax".into());
+        }
+        if let Some(a) = spec.skip() {
+            return variant("attention.skip", format!("{a}"));
+        }
+        if spec.tokens.ar1 != 0.0 {
+            return variant("tokens.ar1", format!("{}", spec.tokens.ar1));
+        }
+        Self::from_head(spec, c)
+    }
+
+    /// The equivalent of head 0's entry-wise kernel (activation, diagonal shift, geometry),
+    /// ignoring the attention options and token statistics (the variants map from it).
+    pub fn from_head(spec: &ModelSpec, c: f64) -> Result<Self> {
         spec.require_supported("the deterministic equivalent (theory)")?;
         if !spec.target_centred() {
             return Err(Error::param(

@@ -21,15 +21,19 @@
 //!   (implicit differentiation, ADDENDUM §3 item 3).
 //!
 //! New models (rank-K signals, several heads; ADDENDUM §4) are a new [`Pencil`] / [`LowRank`]
-//! description; the solver code is shared.
+//! description; the solver code is shared. Models whose deterministic `n x n` matrices are all
+//! diagonal in one basis (softmax without mask, skip connections, correlated tokens;
+//! `docs/variants.md §1`) use the same block description in a [`ModePencil`] (module `modes`).
 
 use crate::error::{Error, Result};
 
 mod lowrank;
+mod modes;
 use crate::fixed_point::{
     inverse, lu_solve, relative_residual, solve_newton, solve_picard, RootSystem, SolveOpts,
 };
 pub use lowrank::LowRank;
+pub use modes::{mode_residual, ModeBulk, ModePencil, Modes};
 use num_complex::Complex64 as C64;
 
 /// Dimension type of a block.
