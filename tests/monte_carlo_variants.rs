@@ -31,7 +31,8 @@ fn softmax(mut c: SimConfig, beta: f64, masked: bool, side: SoftmaxSide) -> SimC
 fn naive_softmax_features(c: &SimConfig, x: &Mat<f64>) -> Mat<f64> {
     let (p, n) = (c.p, c.n);
     let h = &c.spec.heads[0];
-    let wv = |w: &[f64], j: usize| -> f64 { w.iter().enumerate().map(|(k, v)| v * x[(k, j)]).sum() };
+    let wv =
+        |w: &[f64], j: usize| -> f64 { w.iter().enumerate().map(|(k, v)| v * x[(k, j)]).sum() };
     let mut t = Mat::<f64>::zeros(n, n);
     for i in 0..n {
         for j in 0..n {
@@ -192,7 +193,12 @@ fn block_labels_are_constant_on_blocks_and_l1_is_iid() {
 fn bits(r: &SimResult) -> Vec<u64> {
     r.replicates
         .iter()
-        .flat_map(|x| x.e.iter().chain(&x.yqy).map(|v| v.to_bits()).collect::<Vec<_>>())
+        .flat_map(|x| {
+            x.e.iter()
+                .chain(&x.yqy)
+                .map(|v| v.to_bits())
+                .collect::<Vec<_>>()
+        })
         .collect()
 }
 

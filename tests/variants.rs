@@ -95,10 +95,46 @@ fn base_model_through_the_mode_pencil() {
 fn masked_softmax_reference_values() {
     // (gamma_base, c, beta, snr, w, p, limit, +mask correction), Phi = X A^T (W^T)
     let rows = [
-        (0.1, 0.25, 0.5, 1.0, "aligned", 128, 0.387_197_149_8, 0.389_133_976_9),
-        (0.01, 1.0, 1.0, 1.0, "none", 512, 0.074_945_863_5, 0.074_097_175_3),
-        (1.0, 0.25, 1.5, 0.0, "none", 128, 0.751_230_395_9, 0.751_241_313_6),
-        (0.1, 0.5, 1.0, 1.0, "mismatch", 256, 0.291_653_259_6, 0.291_716_848_0),
+        (
+            0.1,
+            0.25,
+            0.5,
+            1.0,
+            "aligned",
+            128,
+            0.387_197_149_8,
+            0.389_133_976_9,
+        ),
+        (
+            0.01,
+            1.0,
+            1.0,
+            1.0,
+            "none",
+            512,
+            0.074_945_863_5,
+            0.074_097_175_3,
+        ),
+        (
+            1.0,
+            0.25,
+            1.5,
+            0.0,
+            "none",
+            128,
+            0.751_230_395_9,
+            0.751_241_313_6,
+        ),
+        (
+            0.1,
+            0.5,
+            1.0,
+            1.0,
+            "mismatch",
+            256,
+            0.291_653_259_6,
+            0.291_716_848_0,
+        ),
     ];
     for (gb, c, beta, snr, geom, p, limit, corr) in rows {
         let n = (p as f64 / c).round() as usize;
@@ -133,7 +169,12 @@ fn masked_softmax_reference_values() {
         },
     )
     .unwrap();
-    close(e_attention(&par, 0.1), 0.342_636_534_1, REF_TOL, "masked X A");
+    close(
+        e_attention(&par, 0.1),
+        0.342_636_534_1,
+        REF_TOL,
+        "masked X A",
+    );
 }
 
 #[test]
@@ -148,7 +189,12 @@ fn unmasked_softmax_reference_values() {
         let spec = softmax_spec(beta, snr, geom, false, SoftmaxSide::Transpose);
         let m = softmax_unmasked_model(&spec, n, p).unwrap();
         let e = m.path(&[gb]).unwrap()[0].e;
-        close(e, want, REF_TOL, &format!("unmasked n={n} p={p} beta={beta}"));
+        close(
+            e,
+            want,
+            REF_TOL,
+            &format!("unmasked n={n} p={p} beta={beta}"),
+        );
     }
 }
 
@@ -172,7 +218,12 @@ fn skip_reference_values() {
         let (wk, wq) = w(geom);
         let base = AttentionParams::new(c, snr, wk, wq, a1, nu, -a1).unwrap();
         let mapped = skip_params(&base, alpha).unwrap();
-        close(e_attention(&mapped, g), want, REF_TOL, &format!("skip {act}"));
+        close(
+            e_attention(&mapped, g),
+            want,
+            REF_TOL,
+            &format!("skip {act}"),
+        );
         // Invariant: the mode model with D1 = I, D2 = alpha I equals the mapped base pencil.
         let m = ModeModel::one_mode(c, a1, nu, -a1, 1.0, alpha, base.geometry.clone());
         let e = m.path(&[g]).unwrap()[0].e;
@@ -189,7 +240,12 @@ fn skip_reference_values() {
         .unwrap();
         spec.attention.skip = Some(alpha);
         let pt = model_path(&spec, c, &[g]).unwrap();
-        close(pt[0].e, want, REF_TOL, &format!("skip {act} via model_path"));
+        close(
+            pt[0].e,
+            want,
+            REF_TOL,
+            &format!("skip {act} via model_path"),
+        );
     }
 }
 
@@ -221,7 +277,12 @@ fn ar1_ridge_reference_values() {
             geometry: geo,
         };
         let e2 = mm.path(&[g]).unwrap()[0].e;
-        close(e2, want, 1e-9, &format!("AR(1) ridge via the mode model rho={rho}"));
+        close(
+            e2,
+            want,
+            1e-9,
+            &format!("AR(1) ridge via the mode model rho={rho}"),
+        );
     }
 }
 
@@ -275,8 +336,8 @@ fn invariant_masked_softmax_limit_is_the_base_pencil_with_f_beta() {
     .unwrap();
     let nu = (0.49f64).exp_m1();
     // W^T of (e1 e2^T) is e2 e1^T: w_K = e2, w_Q = e1.
-    let direct = AttentionParams::new(0.5, 1.0, [0.0, 1.0, 0.0], [1.0, 0.0, 0.0], 0.7, nu, -0.7)
-        .unwrap();
+    let direct =
+        AttentionParams::new(0.5, 1.0, [0.0, 1.0, 0.0], [1.0, 0.0, 0.0], 0.7, nu, -0.7).unwrap();
     for g in [0.01, 0.1, 1.0] {
         close(
             e_attention(&par, g),
@@ -291,21 +352,31 @@ fn invariant_masked_softmax_limit_is_the_base_pencil_with_f_beta() {
 fn invariant_ar1_at_rho_zero_is_the_iid_theory() {
     // rho = 0: C = I, the conjecture's kappa vanishes (no lag has correlation), C_m = I.
     let geo = geometry(1.0, "none");
-    let m = attention_ar1_model(&Activation::parse("tanh").unwrap(), 256, 128, 0.0, 1, geo)
-        .unwrap();
-    let base = AttentionParams::new(0.5, 1.0, [0.0; 3], [0.0; 3], TANH_A1, TANH_NU, -TANH_A1)
-        .unwrap();
+    let m =
+        attention_ar1_model(&Activation::parse("tanh").unwrap(), 256, 128, 0.0, 1, geo).unwrap();
+    let base =
+        AttentionParams::new(0.5, 1.0, [0.0; 3], [0.0; 3], TANH_A1, TANH_NU, -TANH_A1).unwrap();
     for g in [0.01, 0.1, 1.0] {
         let e = m.path(&[g]).unwrap()[0].e;
         // a_m of tanh by quadrature (~1e-13) and the kappa quadrature of E f_c(xi) = 0 (~1e-14
         // per lag, times 255 lags / sqrt p): 1e-10.
-        close(e, e_attention(&base, g), 1e-10, "AR(1) conjecture at rho = 0");
+        close(
+            e,
+            e_attention(&base, g),
+            1e-10,
+            "AR(1) conjecture at rho = 0",
+        );
     }
     // Ridge: rho = 0 closed form = MP.
     let modes = ar1_modes(64, 0.0, 1, false).unwrap();
     for g in [0.01, 0.1, 1.0] {
         let e = ridge_ar1_path(0.5, 1.0, &modes.kappa, &modes.pi, &[g]).unwrap()[0].e;
-        close(e, ridge_point(0.5, 1.0, g).unwrap().e, 1e-12, "AR(1) ridge at rho = 0");
+        close(
+            e,
+            ridge_point(0.5, 1.0, g).unwrap().e,
+            1e-12,
+            "AR(1) ridge at rho = 0",
+        );
     }
 }
 

@@ -1,9 +1,10 @@
 //! The model flags shared by every subcommand that runs a model (`simulate`, `theory`, ...):
 //! either a model file (`--model-file F`, `docs/model-file.md`) or the paper's single-head
 //! flags (`--model --activation --snr --wk --wq --diag`), which map onto the same
-//! [`ModelSpec`].
+//! [`ModelSpec`], with the variant flags (`--softmax BETA --unmasked --softmax-side --skip ALPHA
+//! --ar1 RHO --labels iid|block:L`, `docs/variants.md §7`).
 
-use rmt_verify::model::{Diag, ModelKind, ModelSpec};
+use rmt_verify::model::{Diag, ModelKind, ModelSpec, Normalize, SoftmaxSide};
 use rmt_verify::{Activation, Error};
 use std::path::PathBuf;
 
@@ -15,7 +16,10 @@ pub struct ModelArgs {
     #[arg(
         long,
         value_name = "FILE",
-        conflicts_with_all = ["model", "activation", "snr", "wk", "wq", "diag"]
+        conflicts_with_all = [
+            "model", "activation", "snr", "wk", "wq", "diag",
+            "softmax", "unmasked", "softmax_side", "skip", "ar1", "labels",
+        ]
     )]
     pub model_file: Option<PathBuf>,
     /// Feature map: attention (Phi = X K), ridge (Phi = X) or equivalent (Gaussian-equivalent K)
@@ -37,6 +41,30 @@ pub struct ModelArgs {
     /// Diagonal convention of K [default: zero].
     #[arg(long, value_enum)]
     pub diag: Option<Diag>,
+    /// Row-softmax attention A = softmax_rows(BETA T) instead of an entry-wise activation
+    /// (model file: [attention] normalize = "softmax", beta); masked diagonal unless --unmasked.
+    #[arg(
+        long,
+        value_name = "BETA",
+        allow_hyphen_values = true,
+        conflicts_with = "activation"
+    )]
+    pub softmax: Option<f64>,
+    /// Softmax without the diagonal mask (A_ii included; [attention] masked = false).
+    #[arg(long, requires = "softmax")]
+    pub unmasked: bool,
+    /// Softmax side: transpose (Phi = X A^T) or plain (Phi = X A) [default: transpose].
+    #[arg(long, value_enum, requires = "softmax")]
+    pub softmax_side: Option<SoftmaxSide>,
+    /// Skip connection Phi = X (I + ALPHA K) ([attention] skip).
+    #[arg(long, value_name = "ALPHA", allow_hyphen_values = true)]
+    pub skip: Option<f64>,
+    /// AR(1) correlation RHO across tokens, in (-1, 1) ([tokens] ar1).
+    #[arg(long, value_name = "RHO", allow_hyphen_values = true)]
+    pub ar1: Option<f64>,
+    /// Labels: iid, or block:L (constant on blocks of L consecutive tokens; [tokens] label_blocks).
+    #[arg(long, value_name = "iid|block:L")]
+    pub labels: Option<String>,
 }
 
 impl ModelArgs {
@@ -48,15 +76,56 @@ impl ModelArgs {
         let act = Activation::parse(self.activation.as_deref().unwrap_or("tanh"))?;
         let wk = parse_coords("wk", self.wk.as_deref().unwrap_or("0"))?;
         let wq = parse_coords("wq", self.wq.as_deref().unwrap_or("0"))?;
-        ModelSpec::single_head(
+        let mut spec = ModelSpec::single_head(
             self.model.unwrap_or(ModelKind::Attention),
             act,
             self.snr.unwrap_or(1.0),
             &wk,
             &wq,
             self.diag.unwrap_or(Diag::Zero),
-        )
+        )?;
+        if let Some(beta) = self.softmax {
+            spec.heads[0].activation = None;
+            spec.attention.normalize = Normalize::Softmax;
+            spec.attention.beta = beta;
+            spec.attention.masked = !self.unmasked;
+            spec.attention.softmax_side = self.softmax_side.unwrap_or_default();
+        }
+        spec.attention.skip = self.skip;
+        if let Some(r) = self.ar1 {
+            spec.tokens.ar1 = r;
+        }
+        if let Some(l) = &self.labels {
+            spec.tokens.label_blocks = parse_labels(l)?;
+        }
+        spec.validate()?;
+        Ok(spec)
     }
+}
+
+/// Parses `--labels`: `iid` (None) or `block:L` (`L >= 1`).
+pub fn parse_labels(s: &str) -> Result<Option<usize>, Error> {
+    let t = s.trim();
+    if t == "iid" {
+        return Ok(None);
+    }
+    let bad = || {
+        Error::param(
+            "labels",
+            s,
+            "expected iid or block:L with an integer L >= 1",
+        )
+    };
+    let l: usize = t
+        .strip_prefix("block:")
+        .ok_or_else(bad)?
+        .trim()
+        .parse()
+        .map_err(|_| bad())?;
+    if l == 0 {
+        return Err(bad());
+    }
+    Ok(Some(l))
 }
 
 /// Parses coordinates `a,b,c,...` (at least one, all finite, at most
@@ -118,5 +187,14 @@ mod tests {
         assert_eq!(parse_coords("wk", "0.5").unwrap(), vec![0.5]);
         assert!(parse_coords("wk", "1,,2").is_err());
         assert!(parse_coords("wk", "nan").is_err());
+    }
+
+    #[test]
+    fn labels() {
+        assert_eq!(parse_labels("iid").unwrap(), None);
+        assert_eq!(parse_labels("block:32").unwrap(), Some(32));
+        for bad in ["block:0", "block:", "blocks:3", "block:-1", "3"] {
+            assert!(parse_labels(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -16,8 +16,8 @@ mod spec;
 pub use geometry::Geometry;
 pub use spec::{
     AttentionFile, AttentionOpts, Combine, Head, HeadFile, Labels, LabelsFile, ModelFile,
-    ModelSpec, Normalize, Signal, SignalFile, SoftmaxSide, Tokens, TokensFile, MAX_BASIS, MAX_HEADS,
-    MAX_LABELS, MAX_LABEL_BLOCK,
+    ModelSpec, Normalize, Signal, SignalFile, SoftmaxSide, Tokens, TokensFile, MAX_BASIS,
+    MAX_HEADS, MAX_LABELS, MAX_LABEL_BLOCK,
 };
 
 /// Which feature map the probe reads.

@@ -69,7 +69,7 @@ pub enum Normalize {
 }
 
 /// Which side of the softmax attention matrix `A` multiplies the tokens.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum SoftmaxSide {
     /// `Phi = X A^T`: token `i`'s output is `sum_j A_ij x_j` (default).

@@ -44,9 +44,7 @@ mod path;
 mod sample;
 mod spectra;
 
-pub use kernel::{
-    features, kernel_from_gram, kernel_into, kernel_matrix, softmax_attention_into,
-};
+pub use kernel::{features, kernel_from_gram, kernel_into, kernel_matrix, softmax_attention_into};
 use kernel::{features_with, kernel_coeffs, KernelCoeffs};
 pub use path::{path_from_features, path_from_spectrum};
 pub use sample::{ar1_filter, sample, sample_labels};

@@ -111,7 +111,11 @@ pub fn ridge_ar1_path(
     crate::error::require_positive("c", c)?;
     crate::error::require_nonnegative("snr", snr)?;
     if kappa.len() != pi.len() || kappa.is_empty() {
-        return Err(Error::param("modes", kappa.len(), "kappa and pi differ in length"));
+        return Err(Error::param(
+            "modes",
+            kappa.len(),
+            "kappa and pi differ in length",
+        ));
     }
     let w = 1.0 / kappa.len() as f64;
     gammas
@@ -141,7 +145,7 @@ pub fn ridge_ar1_path(
                     hi = e;
                 }
                 let mut en = e - gv / dg;
-                if !(en > lo && en < hi) || !en.is_finite() {
+                if !(en > lo && en < hi && en.is_finite()) {
                     en = 0.5 * (lo + hi);
                 }
                 let done = (en - e).abs() <= 1e-15 * e.max(1e-300) || hi - lo <= 1e-16 * hi;
@@ -167,10 +171,7 @@ pub fn ridge_ar1_path(
             let ds = -snr * de / ((1.0 + e) * (1.0 + e));
             let q = a / (1.0 + s * a);
             let dq = (da - ds * a * a) / ((1.0 + s * a) * (1.0 + s * a));
-            let trq: f64 = kappa
-                .iter()
-                .map(|&k| w / (gamma + c * k / (1.0 + e)))
-                .sum();
+            let trq: f64 = kappa.iter().map(|&k| w / (gamma + c * k / (1.0 + e))).sum();
             let residual = res.abs() / e.max(1.0);
             Ok(TheoryPoint {
                 gamma,

@@ -16,11 +16,11 @@ pub mod variants;
 pub use attention::{attention_path, attention_point, AttentionParams};
 pub use bounds::{first_moment_gram, psi_c, psi_inf, r1_closed, r1_pencil, r1_ridge};
 pub use ridge::{ridge_path_geometry, ridge_point, ridge_point_pencil};
-pub use variants::{equivalent, Equivalent, Standing};
 pub use spectral::{
     gram_density, gram_edges, gram_stieltjes, gram_stieltjes_a1zero, kernel_density, kernel_edges,
     kernel_stieltjes,
 };
+pub use variants::{equivalent, Equivalent, Standing};
 
 use crate::error::{Error, Result};
 use crate::model::ModelSpec;

@@ -98,7 +98,9 @@ impl ModeModel {
         }
         let sp = self.c.sqrt();
         let a1 = self.a1;
-        let ds: Vec<f64> = (0..k).map(|i| self.d1[i] + self.s[i] * self.d2[i]).collect();
+        let ds: Vec<f64> = (0..k)
+            .map(|i| self.d1[i] + self.s[i] * self.d2[i])
+            .collect();
         let modes = Modes {
             w: self.w.clone(),
             pi: self.pi.clone(),

@@ -15,9 +15,7 @@
 //!   **[derived]**, attention **[conjecture]** ([`super::correlated`]).
 
 use super::attention::{attention_path, AttentionParams};
-use super::correlated::{
-    ar1_modes, attention_ar1_model, equivalent_ar1_model, ridge_ar1_path,
-};
+use super::correlated::{ar1_modes, attention_ar1_model, equivalent_ar1_model, ridge_ar1_path};
 use super::modes::ModeModel;
 use super::ridge::ridge_path_geometry;
 use super::{Dims, TheoryPoint};
@@ -226,12 +224,19 @@ fn diag_law(spec: &ModelSpec, p: usize) -> Result<(f64, f64)> {
         let mu: Vec<f64> = (0..d).map(|i| g.means[i * k + kk]).collect();
         let n2: f64 = mu.iter().map(|v| v * v).sum();
         let low: f64 = (0..d)
-            .map(|i| (0..d).map(|j| mu[i] * g.wlow[i * d + j] * mu[j]).sum::<f64>())
+            .map(|i| {
+                (0..d)
+                    .map(|j| mu[i] * g.wlow[i * d + j] * mu[j])
+                    .sum::<f64>()
+            })
             .sum();
         mwm += n2 + low;
         mm += n2;
     }
-    Ok(((pf + tr_w + mwm) / pf.sqrt(), ((2.0 * pf + 4.0 * mm) / pf).sqrt()))
+    Ok((
+        (pf + tr_w + mwm) / pf.sqrt(),
+        ((2.0 * pf + 4.0 * mm) / pf).sqrt(),
+    ))
 }
 
 /// The median diagonal weight `A_ii` of the unmasked softmax predicted by the mode model
@@ -345,10 +350,18 @@ pub fn equivalent(spec: &ModelSpec, dims: Dims) -> Result<Equivalent> {
     let a = &spec.attention;
     if spec.is_softmax() {
         if rho != 0.0 {
-            return Err(no_equivalent("tokens.ar1", rho, "softmax attention on AR(1) tokens"));
+            return Err(no_equivalent(
+                "tokens.ar1",
+                rho,
+                "softmax attention on AR(1) tokens",
+            ));
         }
         if let Some(al) = a.skip {
-            return Err(no_equivalent("attention.skip", al, "softmax attention with a skip connection"));
+            return Err(no_equivalent(
+                "attention.skip",
+                al,
+                "softmax attention with a skip connection",
+            ));
         }
         require_signs(spec, "softmax attention")?;
         let (n, p) = need_sizes(dims, "softmax attention (gamma map, mask correction)")?;
@@ -392,7 +405,11 @@ pub fn equivalent(spec: &ModelSpec, dims: Dims) -> Result<Equivalent> {
     let base = AttentionParams::from_head(spec, c)?;
     if let Some(alpha) = spec.skip() {
         if rho != 0.0 {
-            return Err(no_equivalent("attention.skip", alpha, "a skip connection on AR(1) tokens"));
+            return Err(no_equivalent(
+                "attention.skip",
+                alpha,
+                "a skip connection on AR(1) tokens",
+            ));
         }
         let par = skip_params(&base, alpha)?;
         let mapping = format!(
@@ -413,7 +430,11 @@ pub fn equivalent(spec: &ModelSpec, dims: Dims) -> Result<Equivalent> {
             ));
         }
         if spec.heads[0].diag != crate::model::Diag::Zero {
-            return Err(no_equivalent("diag", "literal", "attention on AR(1) tokens with the literal diagonal"));
+            return Err(no_equivalent(
+                "diag",
+                "literal",
+                "attention on AR(1) tokens with the literal diagonal",
+            ));
         }
         let act = spec.activation()?;
         let m = attention_ar1_model(act, n, p, rho, block, geometry)?;

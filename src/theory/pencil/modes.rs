@@ -75,7 +75,11 @@ impl Modes {
         }
         let check = |name: &str, v: &[f64]| -> Result<()> {
             if v.len() != k {
-                return Err(Error::param(name, v.len(), format!("need one value per mode ({k})")));
+                return Err(Error::param(
+                    name,
+                    v.len(),
+                    format!("need one value per mode ({k})"),
+                ));
             }
             if let Some(x) = v.iter().find(|x| !x.is_finite()) {
                 return Err(Error::param(name, x, "must be finite"));
@@ -92,7 +96,11 @@ impl Modes {
         for (r, c, v) in &self.l0 {
             check("modes.l0", v)?;
             if types.get(*r) != Some(&BlockType::N) || types.get(*c) != Some(&BlockType::N) {
-                return Err(Error::param("modes.l0", format!("({r},{c})"), "not an n-n block"));
+                return Err(Error::param(
+                    "modes.l0",
+                    format!("({r},{c})"),
+                    "not an n-n block",
+                ));
             }
         }
         Ok(())
@@ -577,11 +585,18 @@ impl ModePencil {
     fn check_lowrank(&self, low: &LowRank) -> Result<()> {
         let nb = self.types.len();
         if low.dims.len() != nb {
-            return Err(Error::param("low-rank dims", low.dims.len(), "one per block"));
+            return Err(Error::param(
+                "low-rank dims",
+                low.dims.len(),
+                "one per block",
+            ));
         }
         let kn = low.dims[self.nblocks[0]];
         if self.nblocks.iter().any(|&b| low.dims[b] != kn)
-            || self.pblocks.iter().any(|&b| low.dims[b] != low.dims[self.pblocks[0]])
+            || self
+                .pblocks
+                .iter()
+                .any(|&b| low.dims[b] != low.dims[self.pblocks[0]])
         {
             return Err(Error::param(
                 "low-rank dims",
@@ -594,7 +609,11 @@ impl ModePencil {
             return Err(Error::param("low-rank read", format!("{v},{e}"), "not n-n"));
         }
         if low.target.len() != kn {
-            return Err(Error::param("target", low.target.len(), "size of read block"));
+            return Err(Error::param(
+                "target",
+                low.target.len(),
+                "size of read block",
+            ));
         }
         Ok(())
     }
@@ -682,7 +701,11 @@ impl ModePencil {
             for (rb, cb, mat) in &low.blocks {
                 let (dr, dc) = (low.dims[*rb], low.dims[*cb]);
                 if mat.len() != dr * dc {
-                    return Err(Error::param("low-rank block", format!("({rb},{cb})"), "size"));
+                    return Err(Error::param(
+                        "low-rank block",
+                        format!("({rb},{cb})"),
+                        "size",
+                    ));
                 }
                 for i in 0..dr {
                     for jj in 0..dc {
