@@ -13,7 +13,8 @@
 //! [`ridge`]), `att-gamma att-p att-snr` (E_A and E_RR vs gamma / p / SNR for tanh, relu, sign,
 //! cos with w = 0 / aligned / orthogonal / mismatched, [`attention`]) and `spec-kernel
 //! spec-gram` (eigenvalue histograms of K and Phi^T Phi/n against the limiting density,
-//! [`spectral`]). Theory is always a line from [`crate::theory`], Monte Carlo always points with
+//! [`spectral`]), and the variants `att-softmax att-skip att-correlated` ([`variants`],
+//! `docs/variants.md`). Theory is always a line from [`crate::theory`], Monte Carlo always points with
 //! one-standard-error bars from [`crate::monte_carlo::simulate`]. `--quick` scales `n` down at
 //! the same `c = p/n` with few seeds (each figure < 1 minute on 2 cores); `--full` uses the
 //! paper's sizes.
@@ -21,6 +22,7 @@
 pub mod attention;
 pub mod ridge;
 pub mod spectral;
+pub mod variants;
 
 use crate::claim::Budget;
 use crate::error::{Error, Result};
@@ -62,6 +64,9 @@ pub fn registry() -> Vec<FigureSpec> {
         attention::ATT_SNR,
         spectral::SPEC_KERNEL,
         spectral::SPEC_GRAM,
+        variants::ATT_SOFTMAX,
+        variants::ATT_SKIP,
+        variants::ATT_CORRELATED,
     ]
 }
 
