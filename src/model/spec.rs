@@ -962,7 +962,7 @@ ar1 = 0.0
             ),
             (
                 "[[heads]]\nactivation = \"tanh\"\n[attention]\nsoftmax_side = \"left\"",
-                "softmax_side",
+                "left",
             ),
         ] {
             let e = ModelSpec::from_toml(toml).unwrap_err().to_string();
