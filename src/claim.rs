@@ -357,17 +357,15 @@ impl NegativeControl {
             .check(budget)
             .map_err(|e| format!("{}: could not run: {e}", self.name))?;
         let failing = v.failing_rows();
+        let caught = |l: &&str| failing.iter().any(|f| f.contains(l));
         let why = if v.status != Status::Fails {
             Some(format!("status {} instead of FAILS", v.status.label()))
-        } else if let Some(l) = self
-            .caught_by
-            .filter(|l| !failing.iter().any(|f| f.contains(l)))
-        {
+        } else if let Some(l) = self.caught_by.filter(|l| !caught(l)) {
             Some(format!("no failing row contains `{l}`"))
-        } else if let Some(l) = self.only.filter(|l| failing.iter().any(|f| !f.contains(l))) {
-            Some(format!("a failing row does not contain `{l}`"))
         } else {
-            None
+            self.only
+                .filter(|l| failing.iter().any(|f| !f.contains(l)))
+                .map(|l| format!("a failing row does not contain `{l}`"))
         };
         match why {
             None => Ok(v),

@@ -62,6 +62,34 @@ pub fn parse_full_run(text: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// Markdown table of the claims of `packs` (the README's claims table, `list --format
+/// markdown`): one heading line per paper, then `| id | result of the paper | full run |`, the
+/// full-run status from the committed `snapshots/verify-full.md` ("not run" when absent).
+pub fn claims_markdown(packs: &[Pack]) -> String {
+    let full = full_run_status();
+    let mut s = String::new();
+    for (i, p) in packs.iter().enumerate() {
+        if i > 0 {
+            s.push('\n');
+        }
+        let paper = &p.paper;
+        s.push_str(&format!(
+            "Pack `{}`: *{}* ({}; arXiv [{}](https://arxiv.org/abs/{}))\n\n",
+            paper.id, paper.title, paper.authors, paper.arxiv, paper.arxiv
+        ));
+        s.push_str("| id | result of the paper | full run |\n|---|---|---|\n");
+        for c in (p.claims)() {
+            let status = full
+                .iter()
+                .find(|(id, _)| id == c.id())
+                .map_or("not run", |(_, st)| st.as_str());
+            let title = c.title().replace('|', "\\|");
+            s.push_str(&format!("| `{}` | {title} | {status} |\n", c.id()));
+        }
+    }
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
