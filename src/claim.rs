@@ -374,6 +374,27 @@ impl NegativeControl {
     }
 }
 
+/// Declares the claim modules of a paper pack and its `registry()` from one list, one line per
+/// claim (`module::Type`, in paper order; `Type: Default` is the registered claim):
+///
+/// ```ignore
+/// crate::claims! {
+///     lem_hermite_expansion::LemHermite,
+///     prop2_ridge_error::Prop2Ridge,
+/// }
+/// ```
+#[macro_export]
+macro_rules! claims {
+    ($($module:ident :: $claim:ident),* $(,)?) => {
+        $(pub mod $module;)*
+
+        /// The claims of the paper, in paper order.
+        pub fn registry() -> Vec<Box<dyn $crate::claim::Claim>> {
+            vec![$(Box::new(<$module::$claim as ::std::default::Default>::default())),*]
+        }
+    };
+}
+
 /// One result of the paper as an executable check.
 pub trait Claim: Send + Sync {
     /// Short stable id (`"prop2"`).

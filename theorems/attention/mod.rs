@@ -3,17 +3,7 @@
 //! theorem or corollary; [`registry`] lists them in paper order. The model and the derivations
 //! are in `docs/model.md` and `docs/claims-attention.md`.
 
-use crate::claim::{Claim, Paper};
-
-pub mod cor_a1_zero;
-pub mod cor_alignment;
-pub mod cor_random_inputs;
-pub mod lem_hermite_expansion;
-pub mod lem_kernel_linearization;
-pub mod prop1_resolvent_equivalent;
-pub mod prop2_ridge_error;
-pub mod thm1_attention_error;
-pub mod thm_error_bounds;
+use crate::claim::Paper;
 
 /// The paper of this pack.
 pub const PAPER: Paper = Paper {
@@ -26,17 +16,15 @@ pub const PAPER: Paper = Paper {
               \"interpolation error\") and adds several heads",
 };
 
-/// The claims of the paper, in paper order.
-pub fn registry() -> Vec<Box<dyn Claim>> {
-    vec![
-        Box::new(lem_hermite_expansion::LemHermite::default()),
-        Box::new(lem_kernel_linearization::LemLinearization::default()),
-        Box::new(prop1_resolvent_equivalent::Prop1Resolvent::default()),
-        Box::new(prop2_ridge_error::Prop2Ridge::default()),
-        Box::new(thm1_attention_error::Thm1Attention::default()),
-        Box::new(thm_error_bounds::ThmBounds::default()),
-        Box::new(cor_random_inputs::CorRandomInputs::default()),
-        Box::new(cor_alignment::CorAlignment::default()),
-        Box::new(cor_a1_zero::CorA1Zero::default()),
-    ]
+// One line per claim: its module (a file of this folder) and its type, in paper order.
+crate::claims! {
+    lem_hermite_expansion::LemHermite,
+    lem_kernel_linearization::LemLinearization,
+    prop1_resolvent_equivalent::Prop1Resolvent,
+    prop2_ridge_error::Prop2Ridge,
+    thm1_attention_error::Thm1Attention,
+    thm_error_bounds::ThmBounds,
+    cor_random_inputs::CorRandomInputs,
+    cor_alignment::CorAlignment,
+    cor_a1_zero::CorA1Zero,
 }
