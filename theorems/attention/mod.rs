@@ -27,4 +27,5 @@ crate::claims! {
     cor_random_inputs::CorRandomInputs,
     cor_alignment::CorAlignment,
     cor_a1_zero::CorA1Zero,
+    rem_softmax::RemSoftmax,
 }
