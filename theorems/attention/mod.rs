@@ -28,4 +28,5 @@ crate::claims! {
     cor_alignment::CorAlignment,
     cor_a1_zero::CorA1Zero,
     rem_softmax::RemSoftmax,
+    open_skip::OpenSkip,
 }
