@@ -82,14 +82,28 @@ pub fn ar1_modes(n: usize, rho: f64, block: usize, vectors: bool) -> Result<Ar1M
     })
 }
 
-/// `diag(V^T T V)` for a symmetric Toeplitz `T` with first row `vals` (one `n^3` product).
-fn toeplitz_diag(v: &Mat<f64>, vals: &[f64]) -> Vec<f64> {
+/// `diag(V^T T V)` for symmetric Toeplitz matrices `T` (first rows `rows[j]`), all at once:
+/// `v^T T v = t_0 sum_i v_i^2 + 2 sum_{l>=1} t_l sum_i v_i v_{i+l}`, so one pass over the
+/// autocorrelations of each eigenvector (`n^2/2` per vector, in parallel over vectors; each
+/// vector's sums in a fixed order, so the result does not depend on the thread count) serves
+/// every `T`.
+fn toeplitz_diags(v: &Mat<f64>, rows: &[Vec<f64>]) -> Vec<Vec<f64>> {
+    use rayon::prelude::*;
     let n = v.nrows();
-    let t = toeplitz(vals);
-    let mut tv = Mat::<f64>::zeros(n, n);
-    linalg::gemm_blocked(tv.as_mut(), t.as_ref(), v.as_ref(), 1.0);
-    (0..n)
-        .map(|k| (0..n).map(|i| v[(i, k)] * tv[(i, k)]).sum())
+    let per_mode: Vec<Vec<f64>> = (0..v.ncols())
+        .into_par_iter()
+        .map(|k| {
+            let col: Vec<f64> = (0..n).map(|i| v[(i, k)]).collect();
+            let ac: Vec<f64> = (0..n)
+                .map(|l| (0..n - l).map(|i| col[i] * col[i + l]).sum())
+                .collect();
+            rows.iter()
+                .map(|t| t[0] * ac[0] + 2.0 * (1..n).map(|l| t[l] * ac[l]).sum::<f64>())
+                .collect()
+        })
+        .collect();
+    (0..rows.len())
+        .map(|j| per_mode.iter().map(|m| m[j]).collect())
         .collect()
 }
 
@@ -235,6 +249,20 @@ pub fn attention_ar1_model(
     block: usize,
     geometry: Geometry,
 ) -> Result<ModeModel> {
+    attention_ar1_model_with(act, n, p, rho, block, geometry, true)
+}
+
+/// [`attention_ar1_model`] with the mean kernel `kappa` switchable (`false`: `S = -a1 C`, the
+/// ingredient the conjecture adds dropped; negative controls only).
+pub fn attention_ar1_model_with(
+    act: &Activation,
+    n: usize,
+    p: usize,
+    rho: f64,
+    block: usize,
+    geometry: Geometry,
+    with_kappa: bool,
+) -> Result<ModeModel> {
     let modes = ar1_modes(n, rho, block, true)?;
     let v = modes
         .vectors
@@ -248,17 +276,25 @@ pub fn attention_ar1_model(
     // S = kappa - a1 C.
     let mut svals = vec![0.0; n];
     for (l, &r) in lags.iter().enumerate().skip(1) {
-        let kap = gaussian_mean(act, h.mean, sp * r, (1.0 + r * r).sqrt())? / sp;
+        let kap = if with_kappa {
+            gaussian_mean(act, h.mean, sp * r, (1.0 + r * r).sqrt())? / sp
+        } else {
+            0.0
+        };
         svals[l] = kap - a1 * r;
     }
     svals[0] = -a1;
-    let s_modes = toeplitz_diag(v, &svals);
+    let mut toeplitz_rows = vec![svals];
+    for m in 2..=CONJ_MMAX {
+        toeplitz_rows.push(lags.iter().map(|r| r.powi(m as i32)).collect());
+    }
+    let mut diags = toeplitz_diags(v, &toeplitz_rows).into_iter();
+    let s_modes = diags.next().unwrap_or_default();
     let mut gprof = Vec::new();
     let mut used = 0.0;
-    for m in 2..=CONJ_MMAX {
+    for (m, g) in (2..=CONJ_MMAX).zip(diags) {
         let am = h.a.get(m).copied().unwrap_or(0.0);
-        let cm: Vec<f64> = lags.iter().map(|r| r.powi(m as i32)).collect();
-        gprof.push((am * am, toeplitz_diag(v, &cm)));
+        gprof.push((am * am, g));
         used += am * am;
     }
     gprof.push((((nu - a1 * a1) - used).max(0.0), vec![1.0; n]));

@@ -29,4 +29,5 @@ crate::claims! {
     cor_a1_zero::CorA1Zero,
     rem_softmax::RemSoftmax,
     open_skip::OpenSkip,
+    open_correlated_tokens::OpenCorrelatedTokens,
 }
