@@ -65,6 +65,9 @@ named_claims! {
     cor_random_inputs => "cor-random-inputs",
     cor_alignment => "cor-alignment",
     cor_a1_zero => "cor-a1-zero",
+    rem_softmax => "rem-softmax",
+    open_skip => "open-skip",
+    open_correlated_tokens => "open-correlated-tokens",
 }
 
 #[test]
