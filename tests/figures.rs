@@ -8,7 +8,7 @@ fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_rmt-verify"))
 }
 
-const IDS: [&str; 8] = [
+const IDS: [&str; 11] = [
     "fig1a",
     "fig1b",
     "fig1c",
@@ -17,6 +17,9 @@ const IDS: [&str; 8] = [
     "att-snr",
     "spec-kernel",
     "spec-gram",
+    "att-softmax",
+    "att-skip",
+    "att-correlated",
 ];
 
 #[test]
