@@ -256,6 +256,14 @@ fn compare(
 pub fn check_activation(spec: &str, opts: &ReportOptions) -> Result<ActivationReport> {
     let act = Activation::parse(spec)?;
     let tanh = Activation::parse("tanh")?;
+    if opts.model.as_ref().is_some_and(|m| m.is_softmax()) {
+        return Err(crate::error::Error::param(
+            "attention.normalize",
+            "softmax",
+            "check-activation compares entry-wise activations; a softmax model has none \
+             (docs/variants.md §2)",
+        ));
+    }
     crate::error::require_positive("c", opts.c)?;
     crate::error::require_nonnegative("snr", opts.snr)?;
     let hermite = hermite_coeffs(&act, HERMITE_ORDER)?;
