@@ -191,7 +191,7 @@ fn figure_writes_four_files_and_unknown_id_lists_known() {
     let csv = std::fs::read_to_string(&paths[1]).expect("csv");
     assert!(csv.starts_with("panel,series,style,x,y,y_err,x_lo,x_hi\n"));
     let md = std::fs::read_to_string(&paths[2]).expect("md");
-    assert!(md.contains("ambiguous") && md.contains("| panel |"));
+    assert!(md.contains("two independent sources") && md.contains("| panel |"));
 
     let err = figures::find("fig9z").expect_err("unknown");
     assert!(matches!(err, Error::UnknownId { .. }));
