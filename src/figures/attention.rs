@@ -189,7 +189,7 @@ fn panels(s: &Setup, budget: &Budget) -> Result<Vec<Plot>> {
         )
         .log(log_x, log_y);
         for (k, (label, wk, wq)) in WEIGHTS.iter().enumerate() {
-            let ty = theory_attention(s, &act, *wk, *wq, &s.th_x)?;
+            let ty = theory_attention(s, &act, wk, wq, &s.th_x)?;
             let mut cfg = SimConfig::single_head(act.clone());
             cfg.spec.kind = ModelKind::Attention;
             cfg.n = s.n;
