@@ -135,7 +135,7 @@ fn draw_panel<'b>(plot: &Plot, area: &DrawingArea<SVGBackend<'b>, Shift>) -> Dra
     let looks = assign(plot);
     let legend = Legend::measure(area, plot);
 
-    // Room for the y tick labels, measured on the first axis (headroom adds at most a tick).
+    // Room for the y tick labels, measured on the axis before any legend headroom.
     let ylabel_w = y_axis
         .labels()
         .iter()
@@ -272,7 +272,8 @@ fn draw_points(
                 continue;
             }
             // On a log axis the lower end of a bar reaching 0 or below is clipped at the bottom
-            // of the axis (module header of `plot`).
+            // of the axis (module header of `plot`). Plotters would put it there too (`LogCoord`
+            // maps ln of a non-positive value, -inf or NaN, to the axis start), but by accident.
             let lo = if y_axis.is_log() && y - e <= 0.0 {
                 y_axis.bottom()
             } else {
