@@ -22,7 +22,7 @@ fn quick() -> ReportOptions {
     }
 }
 
-fn e_a(act: &str, c: f64, snr: f64, wk: [f64; 3], wq: [f64; 3], gamma: f64) -> f64 {
+fn e_a(act: &str, c: f64, snr: f64, wk: &[f64], wq: &[f64], gamma: f64) -> f64 {
     let a = Activation::parse(act).expect("activation");
     let par = AttentionParams::from_activation(&a, c, snr, wk, wq, Diag::Zero).expect("params");
     attention_point(&par, gamma).expect("theory").e
@@ -41,14 +41,14 @@ fn assert_same_as_theory(spec: &str) -> rmt_verify::report::ActivationReport {
             .expect("known weights");
         assert_eq!(
             row.e_a,
-            e_a(spec, o.c, row.snr, *wk, *wq, row.gamma),
+            e_a(spec, o.c, row.snr, wk, wq, row.gamma),
             "{row:?}"
         );
         if row.gamma == GAMMAS[0] || row.snr == SNRS[0] {
             // tanh column: spot-checked (its cost doubles the test otherwise)
             assert_eq!(
                 row.e_tanh,
-                e_a("tanh", o.c, row.snr, *wk, *wq, row.gamma),
+                e_a("tanh", o.c, row.snr, wk, wq, row.gamma),
                 "{row:?}"
             );
         }
@@ -65,7 +65,7 @@ fn assert_same_as_theory(spec: &str) -> rmt_verify::report::ActivationReport {
     let c_spot = r.spot_p as f64 / o.n as f64;
     for s in &r.spot {
         let (_, wk, wq) = WEIGHTS.iter().find(|w| w.0 == s.weights).expect("weights");
-        assert_eq!(s.theory, e_a(spec, c_spot, o.snr, *wk, *wq, s.gamma));
+        assert_eq!(s.theory, e_a(spec, c_spot, o.snr, wk, wq, s.gamma));
         assert!(s.se > 0.0 && s.tol > 3.0 * s.se);
     }
     r
