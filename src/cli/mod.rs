@@ -6,6 +6,7 @@ use std::process::ExitCode;
 mod check_activation;
 mod figure;
 mod hermite;
+mod raf;
 mod simulate;
 mod spectrum;
 mod theory;
@@ -38,6 +39,8 @@ enum Command {
     Figure(figure::Args),
     /// Report on a new activation: Hermite data, assumptions, predicted errors, MC spot check.
     CheckActivation(check_activation::Args),
+    /// The Rules-and-Facts paper (arXiv 2603.25579): theory, Monte Carlo, activation report.
+    Raf(raf::Args),
 }
 
 /// Dispatches to the subcommand.
@@ -51,5 +54,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Spectrum(a) => spectrum::run(a),
         Command::Figure(a) => figure::run(a),
         Command::CheckActivation(a) => check_activation::run(a),
+        Command::Raf(a) => raf::run(a),
     }
 }

@@ -89,7 +89,11 @@ fn mean_g(s: f64, flip: f64) -> Result<f64> {
 /// (`eps/2` for RAF data). `V` is the argument so that `q` close to 1 keeps its precision.
 pub fn qhat(alpha: f64, flip: f64, v: f64) -> Result<f64> {
     let q = 1.0 - v;
-    let s = if q > 0.0 { (v / q).sqrt() } else { f64::INFINITY };
+    let s = if q > 0.0 {
+        (v / q).sqrt()
+    } else {
+        f64::INFINITY
+    };
     Ok(alpha * (1.0 - 2.0 * flip).powi(2) / v * mean_g(s, flip)?)
 }
 
@@ -114,7 +118,13 @@ fn solve_with(alpha: f64, eps: f64, qh: impl Fn(f64) -> Result<f64>) -> Result<B
         }
     };
     // V in [1e-30, 1 - 1e-15]: h(1) = q_hat(0) > 0, h(V) ~ sqrt(V) C alpha - 1 < 0 at tiny V
-    let ln_v = brent_root(h, (1e-30f64).ln(), (-1e-15f64).ln_1p(), 1e-15, "Bayes-optimal q")?;
+    let ln_v = brent_root(
+        h,
+        (1e-30f64).ln(),
+        (-1e-15f64).ln_1p(),
+        1e-15,
+        "Bayes-optimal q",
+    )?;
     let v = ln_v.exp();
     let q = 1.0 - v;
     let q_hat = qh(v)?;
@@ -150,13 +160,9 @@ pub fn bo_theory_fixed_gh(alpha: f64, eps: f64, order: usize) -> Result<BoPoint>
 pub fn bo_rate_prefactor(eps: f64) -> Result<f64> {
     require_eps(eps)?;
     // J = int G(t) dt = E_t[G(t)/phi(t)]
-    let j = gaussian_expectation_piecewise(
-        |t| phi(t) * inv_z(t, 0.5 * eps),
-        &[0.0],
-        12.0,
-        QUAD_TOL,
-    )?
-    .value;
+    let j =
+        gaussian_expectation_piecewise(|t| phi(t) * inv_z(t, 0.5 * eps), &[0.0], 12.0, QUAD_TOL)?
+            .value;
     Ok(1.0 / (PI * (1.0 - eps).powi(2) * INV_SQRT_2PI * j))
 }
 

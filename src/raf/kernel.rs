@@ -314,7 +314,10 @@ mod tests {
             let exact = 2.0 / PI * (2.0 * rho / 3.0f64).asin();
             assert!((k.eval(rho, t) - exact).abs() < 1e-13, "{rho}");
             assert!((closed.eval(rho, tc) - exact).abs() < 1e-15, "{rho}");
-            assert!((closed.eval(rho, KernelPlan::Exact) - exact).abs() < 1e-16, "{rho}");
+            assert!(
+                (closed.eval(rho, KernelPlan::Exact) - exact).abs() < 1e-16,
+                "{rho}"
+            );
         }
         assert!((k.diag() - closed.diag()).abs() < 1e-13);
         // sign: the series at |rho| <= 0.5, the closed form near 1

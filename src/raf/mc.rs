@@ -197,10 +197,7 @@ impl McSpec {
     fn concurrency(&self) -> usize {
         let per = self.replicate_bytes().unwrap_or(u128::MAX).max(1);
         let fit = (mem_available_bytes() as u128 * 4 / 5 / per) as usize;
-        rayon::current_num_threads()
-            .min(self.seeds)
-            .min(fit)
-            .max(1)
+        rayon::current_num_threads().min(self.seeds).min(fit).max(1)
     }
 }
 
@@ -530,10 +527,7 @@ fn linear_replicate(spec: &McSpec, r: usize) -> Result<McReplicate> {
         cs.into_iter()
             .zip(&spec.lambdas)
             .map(|(c, &l)| {
-                let u: Vec<f64> = mat_vec(&data.x, &c)
-                    .into_iter()
-                    .map(|v| v / sd)
-                    .collect();
+                let u: Vec<f64> = mat_vec(&data.x, &c).into_iter().map(|v| v / sd).collect();
                 let f = data.y.iter().zip(&c).map(|(y, ci)| y - l * ci).collect();
                 (u, f)
             })
@@ -548,10 +542,7 @@ fn linear_replicate(spec: &McSpec, r: usize) -> Result<McReplicate> {
         ridge_solves(&g, &rhs, &spec.lambdas)?
             .into_iter()
             .map(|u| {
-                let f = cols_dot(&data.x, &u)
-                    .into_iter()
-                    .map(|v| v / sd)
-                    .collect();
+                let f = cols_dot(&data.x, &u).into_iter().map(|v| v / sd).collect();
                 (u, f)
             })
             .collect()
@@ -624,12 +615,7 @@ fn rf_replicate(spec: &McSpec, co: &KernelCoeffs, r: usize) -> Result<McReplicat
     let scale = co.mu1 / (sd * (p as f64).sqrt());
     let lins: Vec<Vec<f64>> = sols
         .iter()
-        .map(|(w, _)| {
-            cols_dot(&f_mat, w)
-                .into_iter()
-                .map(|v| v * scale)
-                .collect()
-        })
+        .map(|(w, _)| cols_dot(&f_mat, w).into_iter().map(|v| v * scale).collect())
         .collect();
     let ws: Vec<Vec<f64>> = sols.iter().map(|(w, _)| w.clone()).collect();
     let wmat = from_columns(&ws, p);

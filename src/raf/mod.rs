@@ -16,6 +16,7 @@
 //! * [`rf`]: random features at finite `p` (`docs/raf.md §4.5`);
 //! * [`bo`]: the Bayes-optimal fixed point (`docs/raf.md §6`);
 //! * [`mc`]: Monte Carlo on the exact model (`docs/raf.md §9`);
+//! * [`report`]: how an activation's kernel trades rules against facts;
 //! * [`claims`]: the pack's claims (`theorems/raf/`).
 //!
 //! The hinge loss / kernel SVM part of the paper (`docs/raf.md §5`) is not implemented: it has
@@ -24,6 +25,7 @@
 pub mod bo;
 pub mod kernel;
 pub mod mc;
+pub mod report;
 pub mod rf;
 pub mod solve;
 pub mod theory;

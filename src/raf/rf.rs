@@ -100,7 +100,13 @@ fn validate(alpha: f64, gamma: f64, eps: f64, lambda: f64, k: &KernelCoeffs) -> 
 }
 
 /// Random-features ridge theory at `(alpha = n/p, gamma = d/p, eps, lambda)` (reduced solve).
-pub fn rf_theory(alpha: f64, gamma: f64, eps: f64, lambda: f64, k: &KernelCoeffs) -> Result<RfPoint> {
+pub fn rf_theory(
+    alpha: f64,
+    gamma: f64,
+    eps: f64,
+    lambda: f64,
+    k: &KernelCoeffs,
+) -> Result<RfPoint> {
     validate(alpha, gamma, eps, lambda, k)?;
     let (k1, ks2) = (k.mu1, k.mustar2);
     let d_of = |d: f64| {
@@ -134,10 +140,8 @@ pub fn rf_theory(alpha: f64, gamma: f64, eps: f64, lambda: f64, k: &KernelCoeffs
     let ms = h.ms * vs;
     let a = a_eff(eps);
     let lw = lambda + h.vw;
-    let p1 = (2.0 * z + gamma + 1.0) * s
-        - 2.0 * z * z
-        - 3.0 * (gamma + 1.0) * z
-        - (gamma - 1.0).powi(2);
+    let p1 =
+        (2.0 * z + gamma + 1.0) * s - 2.0 * z * z - 3.0 * (gamma + 1.0) * z - (gamma - 1.0).powi(2);
     let p2 = z * s - z * z - (gamma + 1.0) * z;
     let p3 = (1.0 - gamma) * s + (gamma + 1.0) * z + (gamma - 1.0).powi(2);
     let mh2 = h.ms * h.ms;
@@ -273,11 +277,25 @@ mod tests {
     #[test]
     fn reduced_solve_equals_the_damped_iteration() {
         let k = KernelCoeffs::from_activation(&Activation::parse("sign").unwrap()).unwrap();
-        for &(al, g, e, l) in &[(1.0, 0.5, 0.2, 0.1), (2.0, 0.5, 0.2, 0.01), (0.8, 0.3, 0.3, 0.05), (1.5, 1.5, 0.2, 0.1)] {
+        for &(al, g, e, l) in &[
+            (1.0, 0.5, 0.2, 0.1),
+            (2.0, 0.5, 0.2, 0.01),
+            (0.8, 0.3, 0.3, 0.05),
+            (1.5, 1.5, 0.2, 0.1),
+        ] {
             let a = rf_theory(al, g, e, l, &k).unwrap();
             let b = rf_theory_iterated(al, g, e, l, &k, 200_000, 1e-14).unwrap();
-            for (x, y) in [(a.v_s, b.v_s), (a.q_s, b.q_s), (a.m_s, b.m_s), (a.v_w, b.v_w), (a.q_w, b.q_w)] {
-                assert!((x - y).abs() < 1e-9 * x.abs().max(1.0), "{al} {g} {e} {l}: {x} vs {y}");
+            for (x, y) in [
+                (a.v_s, b.v_s),
+                (a.q_s, b.q_s),
+                (a.m_s, b.m_s),
+                (a.v_w, b.v_w),
+                (a.q_w, b.q_w),
+            ] {
+                assert!(
+                    (x - y).abs() < 1e-9 * x.abs().max(1.0),
+                    "{al} {g} {e} {l}: {x} vs {y}"
+                );
             }
         }
     }

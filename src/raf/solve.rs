@@ -67,19 +67,16 @@ pub fn brent_root(f: impl Fn(f64) -> f64, lo: f64, hi: f64, tol: f64, what: &str
 /// The minimiser of `f` on `[lo, hi]` (Brent's parabolic/golden-section method) with relative
 /// tolerance `eps` and absolute tolerance `abs`.
 pub fn brent_min(f: impl Fn(f64) -> f64, lo: f64, hi: f64, eps: f64, abs: f64) -> Result<f64> {
-    let res = Executor::new(
-        Scalar(&f),
-        BrentOpt::new(lo, hi).set_tolerance(eps, abs),
-    )
-    .configure(|s| s.max_iters(MAX_ITERS))
-    .timer(false)
-    .run()
-    .map_err(|e| Error::NoConvergence {
-        solver: "BrentOpt".into(),
-        iters: 0,
-        residual: f64::NAN,
-        context: format!(": {e:#}"),
-    })?;
+    let res = Executor::new(Scalar(&f), BrentOpt::new(lo, hi).set_tolerance(eps, abs))
+        .configure(|s| s.max_iters(MAX_ITERS))
+        .timer(false)
+        .run()
+        .map_err(|e| Error::NoConvergence {
+            solver: "BrentOpt".into(),
+            iters: 0,
+            residual: f64::NAN,
+            context: format!(": {e:#}"),
+        })?;
     let st = res.state();
     st.get_best_param()
         .or(st.get_param())

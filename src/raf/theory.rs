@@ -221,7 +221,12 @@ mod tests {
     /// The closed form against the damped iteration of the six saddle-point equations.
     #[test]
     fn closed_form_is_the_fixed_point() {
-        for &(alpha, eps, le) in &[(0.5, 0.2, 0.1), (2.0, 0.2, 0.5), (3.0, 0.5, 0.05), (1.0, 0.0, 1e-3)] {
+        for &(alpha, eps, le) in &[
+            (0.5, 0.2, 0.1),
+            (2.0, 0.2, 0.5),
+            (3.0, 0.5, 0.05),
+            (1.0, 0.0, 1e-3),
+        ] {
             let s = ridge_state(alpha, eps, le).unwrap();
             let a = a_eff(eps);
             let (mut v, mut m, mut q) = (1.0f64, 0.1f64, 0.5f64);
@@ -246,7 +251,11 @@ mod tests {
         let k = KernelCoeffs::linear();
         for (alpha, want) in [(1.5, 0.057), (2.0, 0.159), (3.0, 0.276)] {
             let p = krr_theory(alpha, 0.2, 1e-9, &k).unwrap();
-            assert!((p.errors.eps_mem - want).abs() < 6e-4, "{alpha}: {:?}", p.errors);
+            assert!(
+                (p.errors.eps_mem - want).abs() < 6e-4,
+                "{alpha}: {:?}",
+                p.errors
+            );
         }
     }
 }

@@ -158,9 +158,33 @@ impl RafKrrEquivalent {
                         case.alpha, case.eps, pt.lambda
                     );
                     let r = [
-                        mc_row(format!("{base}: eps_gen"), th.eps_gen, &pt.eps_gen, "d", d, n, seeds),
-                        mc_row(format!("{base}: eps_mem"), th.eps_mem, &pt.eps_mem, "d", d, n, seeds),
-                        mc_row(format!("{base}: eps_rt"), th.eps_rt, &pt.eps_rt, "d", d, n, seeds),
+                        mc_row(
+                            format!("{base}: eps_gen"),
+                            th.eps_gen,
+                            &pt.eps_gen,
+                            "d",
+                            d,
+                            n,
+                            seeds,
+                        ),
+                        mc_row(
+                            format!("{base}: eps_mem"),
+                            th.eps_mem,
+                            &pt.eps_mem,
+                            "d",
+                            d,
+                            n,
+                            seeds,
+                        ),
+                        mc_row(
+                            format!("{base}: eps_rt"),
+                            th.eps_rt,
+                            &pt.eps_rt,
+                            "d",
+                            d,
+                            n,
+                            seeds,
+                        ),
                     ];
                     errs[li].push(r.iter().map(|x| x.err).fold(0.0, f64::max));
                     rows.extend(r);

@@ -151,11 +151,11 @@ impl RafKrrRate {
         let span = (MC_ALPHAS[last] / MC_ALPHAS[0]).ln();
         let th_slope = (th[last] / th[0]).ln() / span;
         let mc_slope = (mc[last].mean / mc[0].mean).ln() / span;
-        let se = ((mc[0].se / mc[0].mean).powi(2) + (mc[last].se / mc[last].mean).powi(2)).sqrt()
-            / span;
+        let se =
+            ((mc[0].se / mc[0].mean).powi(2) + (mc[last].se / mc[last].mean).powi(2)).sqrt() / span;
         // the slope tolerance implied by the end points' tolerances (relative, added)
-        let tol = (mc_tol(mc[0].se, d) / mc[0].mean + mc_tol(mc[last].se, d) / mc[last].mean)
-            / span;
+        let tol =
+            (mc_tol(mc[0].se, d) / mc[0].mean + mc_tol(mc[last].se, d) / mc[last].mean) / span;
         rows.push(
             Row::agreement(
                 format!("MC d={d}: slope of eps_gen on α∈[2,8]"),

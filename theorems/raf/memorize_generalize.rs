@@ -76,8 +76,7 @@ impl RafMemorizeGeneralize {
             let act = Activation::parse(name)?;
             let k = self.coeffs(&act)?;
             let n = scaled(alpha, d);
-            let mut spec =
-                McSpec::new(McLearner::Krr, act, EPS, vec![LAMBDA_SMALL], n, d);
+            let mut spec = McSpec::new(McLearner::Krr, act, EPS, vec![LAMBDA_SMALL], n, d);
             spec.seeds = seeds;
             spec.n_test = budget.pick(2000, 10_000);
             spec.seed = budget.seed.wrapping_add(SEED_OFFSET + i as u64);

@@ -89,9 +89,33 @@ impl RafRfThreshold {
             spec.seed = budget.seed.wrapping_add(SEED_OFFSET + i as u64);
             let pt = simulate(&spec)?.points[0];
             let base = format!("RF sign n/p={alpha} d/p={gamma} ε={eps} λ={lambda} p={p}");
-            rows.push(mc_row(format!("{base}: eps_gen"), th.eps_gen, &pt.eps_gen, "p", p, n, seeds));
-            rows.push(mc_row(format!("{base}: eps_mem"), th.eps_mem, &pt.eps_mem, "p", p, n, seeds));
-            rows.push(mc_row(format!("{base}: eps_rt"), th.eps_rt, &pt.eps_rt, "p", p, n, seeds));
+            rows.push(mc_row(
+                format!("{base}: eps_gen"),
+                th.eps_gen,
+                &pt.eps_gen,
+                "p",
+                p,
+                n,
+                seeds,
+            ));
+            rows.push(mc_row(
+                format!("{base}: eps_mem"),
+                th.eps_mem,
+                &pt.eps_mem,
+                "p",
+                p,
+                n,
+                seeds,
+            ));
+            rows.push(mc_row(
+                format!("{base}: eps_rt"),
+                th.eps_rt,
+                &pt.eps_rt,
+                "p",
+                p,
+                n,
+                seeds,
+            ));
         }
         Ok(rows)
     }
