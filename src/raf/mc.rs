@@ -515,38 +515,56 @@ fn krr_replicate(spec: &McSpec, kernel: &DotKernel, r: usize) -> Result<McReplic
     })
 }
 
+/// Ridge regression in the features `s a` (`a` is `k x n`, one column per sample):
+/// `w = argmin |y - s a^T w|^2 + lambda |w|^2` for every ridge, returned with the training
+/// predictions `f = s a^T w`. `dual`: through the `n x n` system `(s^2 a^T a + lambda) c = y`
+/// (`w = s a c`, `f = y - lambda c`), else the `k x k` one `(s^2 a a^T + lambda) w = s a y`.
+fn feature_ridge(
+    a: &Mat<f64>,
+    s: f64,
+    y: &[f64],
+    lambdas: &[f64],
+    dual: bool,
+) -> Result<Vec<(Vec<f64>, Vec<f64>)>> {
+    let (k, n) = (a.nrows(), a.ncols());
+    if dual {
+        let mut g = Mat::<f64>::zeros(n, n);
+        gram_lower(g.as_mut(), a.as_ref(), s * s);
+        let cs = ridge_solves(&g, y, lambdas)?;
+        Ok(cs
+            .into_iter()
+            .zip(lambdas)
+            .map(|(c, &l)| {
+                let w: Vec<f64> = mat_vec(a, &c).into_iter().map(|v| s * v).collect();
+                let f = y.iter().zip(&c).map(|(yi, ci)| yi - l * ci).collect();
+                (w, f)
+            })
+            .collect())
+    } else {
+        let mut g = Mat::<f64>::zeros(k, k);
+        gram_lower(g.as_mut(), a.transpose(), s * s);
+        let rhs: Vec<f64> = mat_vec(a, y).into_iter().map(|v| s * v).collect();
+        Ok(ridge_solves(&g, &rhs, lambdas)?
+            .into_iter()
+            .map(|w| {
+                let f = cols_dot(a, &w).into_iter().map(|v| s * v).collect();
+                (w, f)
+            })
+            .collect())
+    }
+}
+
 fn linear_replicate(spec: &McSpec, r: usize) -> Result<McReplicate> {
     let (n, d) = (spec.n, spec.d);
     let data = sample(spec, r, false);
-    let sd = (d as f64).sqrt();
-    // (u, training predictions) per ridge
-    let sols: Vec<(Vec<f64>, Vec<f64>)> = if n <= d {
-        let mut k = Mat::<f64>::zeros(n, n);
-        gram_lower(k.as_mut(), data.x.as_ref(), 1.0 / d as f64);
-        let cs = ridge_solves(&k, &data.y, &spec.lambdas)?;
-        cs.into_iter()
-            .zip(&spec.lambdas)
-            .map(|(c, &l)| {
-                let u: Vec<f64> = mat_vec(&data.x, &c).into_iter().map(|v| v / sd).collect();
-                let f = data.y.iter().zip(&c).map(|(y, ci)| y - l * ci).collect();
-                (u, f)
-            })
-            .collect()
-    } else {
-        let mut g = Mat::<f64>::zeros(d, d);
-        gram_lower(g.as_mut(), data.x.transpose(), 1.0 / d as f64);
-        let rhs: Vec<f64> = mat_vec(&data.x, &data.y)
-            .into_iter()
-            .map(|v| v / sd)
-            .collect();
-        ridge_solves(&g, &rhs, &spec.lambdas)?
-            .into_iter()
-            .map(|u| {
-                let f = cols_dot(&data.x, &u).into_iter().map(|v| v / sd).collect();
-                (u, f)
-            })
-            .collect()
-    };
+    // (u, training predictions) per ridge, through the smaller system
+    let sols = feature_ridge(
+        &data.x,
+        1.0 / (d as f64).sqrt(),
+        &data.y,
+        &spec.lambdas,
+        n <= d,
+    )?;
     let per = sols
         .iter()
         .map(|(u, f)| {
@@ -585,31 +603,8 @@ fn rf_replicate(spec: &McSpec, co: &KernelCoeffs, r: usize) -> Result<McReplicat
     let mut u = Mat::<f64>::zeros(p, n);
     gemm_blocked(u.as_mut(), f_mat.as_ref(), data.x.as_ref(), 1.0 / sd);
     features_in_place(&mut u, &spec.activation, co.a0, p);
-    // (w, training predictions) per ridge
-    let sols: Vec<(Vec<f64>, Vec<f64>)> = if n <= p {
-        let mut k = Mat::<f64>::zeros(n, n);
-        gram_lower(k.as_mut(), u.as_ref(), 1.0);
-        let cs = ridge_solves(&k, &data.y, &spec.lambdas)?;
-        cs.into_iter()
-            .zip(&spec.lambdas)
-            .map(|(c, &l)| {
-                let w = mat_vec(&u, &c);
-                let f = data.y.iter().zip(&c).map(|(y, ci)| y - l * ci).collect();
-                (w, f)
-            })
-            .collect()
-    } else {
-        let mut g = Mat::<f64>::zeros(p, p);
-        gram_lower(g.as_mut(), u.transpose(), 1.0);
-        let rhs = mat_vec(&u, &data.y);
-        ridge_solves(&g, &rhs, &spec.lambdas)?
-            .into_iter()
-            .map(|w| {
-                let f = cols_dot(&u, &w);
-                (w, f)
-            })
-            .collect()
-    };
+    // (w, training predictions) per ridge, through the smaller system
+    let sols = feature_ridge(&u, 1.0, &data.y, &spec.lambdas, n <= p)?;
     drop(u);
     // linear components u_l = mu1 F^T w_l / sqrt(d p)
     let scale = co.mu1 / (sd * (p as f64).sqrt());
@@ -764,4 +759,63 @@ pub fn paired_difference(
         .filter(|v| v.is_finite())
         .collect();
     summarize(&xs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn test_mat(r: usize, c: usize) -> Mat<f64> {
+        Mat::from_fn(r, c, |i, j| ((i * 7 + j * 13) % 11) as f64 / 11.0 - 0.4)
+    }
+
+    /// The dual (`n x n`) and primal (`k x k`) systems give the same weights and predictions.
+    #[test]
+    fn dual_and_primal_ridge_agree() {
+        for (k, n) in [(30, 50), (50, 30)] {
+            let a = test_mat(k, n);
+            let y: Vec<f64> = (0..n)
+                .map(|i| if i % 3 == 0 { 1.0 } else { -1.0 })
+                .collect();
+            let l = [0.05, 2.0];
+            let d = feature_ridge(&a, 0.3, &y, &l, true).unwrap();
+            let p = feature_ridge(&a, 0.3, &y, &l, false).unwrap();
+            for ((wd, fd), (wp, fp)) in d.iter().zip(&p) {
+                let e = wd.iter().zip(wp).chain(fd.iter().zip(fp));
+                for (x, z) in e {
+                    assert!((x - z).abs() < 1e-10, "{k} x {n}: {x} vs {z}");
+                }
+            }
+        }
+    }
+
+    /// Kernel ridge: the training predictions `y - lambda c` are `K c` of the full kernel.
+    #[test]
+    fn kernel_training_predictions_are_k_c() {
+        let spec = McSpec::new(
+            McLearner::Krr,
+            Activation::parse("tanh").unwrap(),
+            0.3,
+            vec![0.1],
+            40,
+            25,
+        );
+        let data = sample(&spec, 0, true);
+        let kern = DotKernel::for_activation(&spec.activation).unwrap();
+        let mut g = Mat::<f64>::zeros(40, 40);
+        gram_lower(g.as_mut(), data.x.as_ref(), 1.0 / 25.0);
+        let plan = kern.plan(strict_lower_abs_max(&g)).unwrap();
+        let full = Mat::from_fn(40, 40, |i, j| {
+            if i == j {
+                kern.diag()
+            } else {
+                kern.eval(g[(i.max(j), i.min(j))], plan)
+            }
+        });
+        let c = ridge_solves(&full, &data.y, &[0.1]).unwrap().remove(0);
+        let kc = mat_vec(&full, &c);
+        for (i, v) in kc.iter().enumerate() {
+            assert!((v - (data.y[i] - 0.1 * c[i])).abs() < 1e-10);
+        }
+    }
 }
