@@ -199,6 +199,15 @@ fn params(c: &Common) -> Result<Params, Error> {
     })
 }
 
+/// `x` for messages: scientific notation when very large or very small.
+fn show(x: f64) -> String {
+    if x != 0.0 && !(1e-6..1e15).contains(&x.abs()) {
+        format!("{x:e}")
+    } else {
+        x.to_string()
+    }
+}
+
 fn num(x: f64) -> Value {
     serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number)
 }
@@ -376,10 +385,11 @@ fn run_simulate(a: SimArgs) -> anyhow::Result<ExitCode> {
     if !(n_f >= 1.0 && n_f <= MAX_SIZE as f64) {
         return Err(Error::param(
             "alpha",
-            p.alpha,
+            show(p.alpha),
             format!(
-                "n = alpha x {} = {n_f} samples must be in 1..={MAX_SIZE}",
-                if learner == McLearner::Rf { "p" } else { "d" }
+                "n = alpha x {} = {} samples must be in 1..={MAX_SIZE}",
+                if learner == McLearner::Rf { "p" } else { "d" },
+                show(n_f)
             ),
         )
         .into());
