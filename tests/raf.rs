@@ -123,7 +123,11 @@ fn random_features_theory_values() {
         let t = rf_theory(2.0 * g, g, 0.2, 0.3, &sign).unwrap().errors;
         // one unit of the last digit: the reference used a damped iteration stopped at a
         // 1e-9 step (0.2488 at gamma = 0.001 vs our converged 0.248745)
-        assert!((t.eps_gen - want).abs() <= 1e-4, "RF -> KRR {g}: {}", t.eps_gen);
+        assert!(
+            (t.eps_gen - want).abs() <= 1e-4,
+            "RF -> KRR {g}: {}",
+            t.eps_gen
+        );
     }
     // docs/raf.md §7 C7: ridgeless eps_mem at gamma = 0.5, eps = 0.2 ("< 1e-4", "1e-4", 0.159)
     for (a, want) in [
@@ -408,4 +412,21 @@ fn section_9_monte_carlo() {
             );
         }
     }
+}
+
+// ------------------------------------------------------------------ figures
+
+/// `raf-phase` (theory only): the boundary starts at the sign kernel's ratio pi/2 - 1 at
+/// eps = 0 and grows with eps; each activation is a horizontal line at its mu*^2/mu1^2.
+#[test]
+fn raf_phase_figure() {
+    let spec = rmt_verify::figures::find("raf-phase").unwrap();
+    let plots = (spec.build)(&rmt_verify::claim::Budget::quick()).unwrap();
+    let p = &plots[0];
+    assert!(p.log_y && !p.log_x);
+    let line = &p.series[0];
+    assert!((line.y[0] - (std::f64::consts::FRAC_PI_2 - 1.0)).abs() < 1e-12);
+    assert!(line.y.windows(2).all(|w| w[1] > w[0]));
+    let sign = p.series.iter().find(|s| s.name.starts_with("sign")).unwrap();
+    assert!((sign.y[0] - (std::f64::consts::FRAC_PI_2 - 1.0)).abs() < 1e-12);
 }
