@@ -172,6 +172,7 @@ fn bo_theory_has_null_training_errors() {
     assert!((num(&v, "eps_gen") - 0.30806).abs() < 5e-6);
     assert!(v["eps_mem"].is_null() && v["eps_rt"].is_null());
     assert!(v.get("eps_mem").is_some() && v.get("eps_rt").is_some());
+    assert!(v["activation"].is_null() && v["lambda"].is_null());
 }
 
 #[test]

@@ -427,6 +427,10 @@ fn raf_phase_figure() {
     let line = &p.series[0];
     assert!((line.y[0] - (std::f64::consts::FRAC_PI_2 - 1.0)).abs() < 1e-12);
     assert!(line.y.windows(2).all(|w| w[1] > w[0]));
-    let sign = p.series.iter().find(|s| s.name.starts_with("sign")).unwrap();
+    let sign = p
+        .series
+        .iter()
+        .find(|s| s.name.starts_with("sign"))
+        .unwrap();
     assert!((sign.y[0] - (std::f64::consts::FRAC_PI_2 - 1.0)).abs() < 1e-12);
 }

@@ -296,11 +296,13 @@ fn run_theory(a: TheoryArgs) -> anyhow::Result<ExitCode> {
         return Err(Error::param("gamma-rf", "", "only the rf learner takes --gamma-rf").into());
     }
     let (g, m, r, extra) = theory_values(&p)?;
+    let bo = p.learner == Learner::Bo;
     if a.common.format == Format::Json {
         let v = json!({
             "learner": p.learner.name(),
-            "activation": p.activation.name(),
-            "alpha": p.alpha, "eps": p.eps, "lambda": p.lambda,
+            // the Bayes-optimal estimator has neither activation nor ridge
+            "activation": (!bo).then(|| p.activation.name()),
+            "alpha": p.alpha, "eps": p.eps, "lambda": (!bo).then_some(p.lambda),
             "gamma_rf": p.gamma_rf,
             "eps_gen": num(g), "eps_mem": opt(m), "eps_rt": opt(r),
             "order_parameters": extra,
@@ -321,10 +323,14 @@ fn run_theory(a: TheoryArgs) -> anyhow::Result<ExitCode> {
     ]);
     t.push([
         p.learner.name().to_string(),
-        p.activation.name().to_string(),
+        if bo {
+            "-".into()
+        } else {
+            p.activation.name().to_string()
+        },
         p.alpha.to_string(),
         p.eps.to_string(),
-        p.lambda.to_string(),
+        if bo { "-".into() } else { p.lambda.to_string() },
         sci(g, 6),
         opt_text(m),
         opt_text(r),

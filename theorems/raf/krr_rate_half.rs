@@ -16,7 +16,7 @@
 //! * Monte Carlo sanity check (exact KRR, sign kernel, `lambda = 0.1`, `eps = 0.2`,
 //!   `alpha in {2, 4, 8}`): each `eps_gen` against theory (`4 SE + 0.1 d^-1/2`), and the slope
 //!   between `alpha = 2` and `8` against the theory slope, with the tolerance implied by the two
-//!   end points. At these `alpha` the local slope is about -0.33: the `-1/2` is asymptotic.
+//!   end points. At these `alpha` the local slope is about -0.44: the `-1/2` is asymptotic.
 //!
 //! Negative tests: [`Perturb::PrefactorWithoutPi`] (`sqrt(1 - a^2)/a`) and
 //! [`Perturb::RateOne`] (a claimed `alpha^{-1}` rate) must fail.
@@ -185,7 +185,7 @@ impl Claim for RafKrrRate {
          mu_star: theory slope within 1e-3 of -1/2 on alpha in [1e2, 1e4] at eps = 0.2 ([1e3, \
          1e5] at eps = 0.5, where the approach is slower) and sqrt(alpha) eps_gen at the upper \
          end within 1e-3 (relative) of the prefactor, for 12 (kernel, lambda, eps); \
-         Monte Carlo at alpha = 2, 4, 8 follows the theory (local slope ~-0.33 there: the rate \
+         Monte Carlo at alpha = 2, 4, 8 follows the theory (local slope ~-0.44 there: the rate \
          is asymptotic)"
     }
     fn check(&self, budget: &Budget) -> Result<Verdict> {
