@@ -24,6 +24,12 @@ fn krr(alpha: f64, eps: f64, lambda: f64, k: &str) -> Errors {
     krr_theory(alpha, eps, lambda, &kernel(k)).unwrap().errors
 }
 
+/// `(alpha, eps, lambda, kernel, eps_gen, eps_mem)` of a reference table.
+type TheoryRow = (f64, f64, f64, &'static str, Option<f64>, Option<f64>);
+
+/// `(alpha, eps, lambda, kernel, (MC eps_gen, seed sd), (MC eps_mem, seed sd))`.
+type McRow = (f64, f64, f64, &'static str, (f64, f64), (f64, f64));
+
 /// `|x - printed| <=` half a unit of the printed digit.
 fn printed(x: f64, value: f64, decimals: i32, what: &str) {
     let tol = 0.5 * 10f64.powi(-decimals) + 1e-12;
@@ -39,7 +45,7 @@ fn section_9_theory_values() {
     let s = ridge_state(0.5, 0.2, 0.1).unwrap();
     printed(s.m, 0.2718, 4, "m");
     printed(s.q, 0.4875, 4, "q");
-    let rows: &[(f64, f64, f64, &str, Option<f64>, Option<f64>)] = &[
+    let rows: &[TheoryRow] = &[
         // (alpha, eps, lambda, kernel, eps_gen, eps_mem)
         (0.5, 0.2, 0.1, "linear", Some(0.3727), Some(0.0)),
         (2.0, 0.2, 0.5, "linear", Some(0.2527), Some(0.1955)),
@@ -342,7 +348,7 @@ fn bad_specs_are_rejected() {
 #[ignore = "d = 1000 Monte Carlo; run: cargo test --release --test raf -- --ignored"]
 fn section_9_monte_carlo() {
     // (alpha, eps, lambda, kernel, (theory gen, ref gen, ref sd), (theory mem, ref mem, ref sd))
-    let krr_rows: &[(f64, f64, f64, &str, (f64, f64), (f64, f64))] = &[
+    let krr_rows: &[McRow] = &[
         (2.0, 0.2, 0.01, "sign", (0.2485, 0.007), (0.0, 0.0)),
         (2.0, 0.2, 3.0, "sign", (0.2528, 0.007), (0.1097, 0.007)),
         (3.0, 0.3, 1.0, "erf", (0.2527, 0.009), (0.2602, 0.004)),

@@ -184,12 +184,10 @@ impl DotKernel {
     fn arcsine(c: f64) -> DotKernel {
         let mut coeffs = vec![0.0; SERIES_ORDER + 1];
         let mut t = 1.0f64; // (2j)!/(4^j (j!)^2)
-        let mut j = 0usize;
-        while 2 * j + 1 <= SERIES_ORDER {
-            let k = 2 * j + 1;
+        for k in (1..=SERIES_ORDER).step_by(2) {
+            // k = 2j + 1
             coeffs[k] = 2.0 / PI * t / k as f64 * c.powi(k as i32);
-            t *= (2 * j + 1) as f64 / (2 * j + 2) as f64;
-            j += 1;
+            t *= k as f64 / (k + 1) as f64;
         }
         DotKernel::from_coeffs(
             coeffs,
