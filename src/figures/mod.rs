@@ -19,6 +19,7 @@
 //! paper's sizes.
 
 pub mod attention;
+pub mod raf;
 pub mod ridge;
 pub mod spectral;
 
@@ -62,6 +63,10 @@ pub fn registry() -> Vec<FigureSpec> {
         attention::ATT_SNR,
         spectral::SPEC_KERNEL,
         spectral::SPEC_GRAM,
+        raf::RAF_ALPHA,
+        raf::RAF_TRADEOFF,
+        raf::RAF_RATES,
+        raf::RAF_PHASE,
     ]
 }
 
