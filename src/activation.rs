@@ -231,6 +231,16 @@ impl Activation {
         }
     }
 
+    /// `f(x)` as sign and log-magnitude, without overflow for expressions
+    /// ([`crate::expr::Node::eval_log`]); built-ins are evaluated directly (none overflows for
+    /// `|x| <= 1e150`).
+    pub fn eval_log(&self, x: f64) -> crate::expr::LogAbs {
+        match &self.kind {
+            Kind::Builtin(b) => crate::expr::LogAbs::from_f64(b.eval(x)),
+            Kind::Expr(e) => e.eval_log(x),
+        }
+    }
+
     /// Break points (kinks or jumps) of `f` on the real line, sorted.
     pub fn breakpoints(&self) -> Vec<f64> {
         match &self.kind {
