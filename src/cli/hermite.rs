@@ -22,7 +22,7 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
     /// Time budget of the quadrature, seconds (exit 2 when exceeded).
-    #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_TIME_LIMIT)]
+    #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_TIME_LIMIT, allow_hyphen_values = true)]
     pub time_limit: f64,
 }
 
