@@ -14,6 +14,7 @@ use std::process::ExitCode;
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// A built-in (relu, tanh, leaky-relu:0.1, elu:1, ...) or an expression in x ("x*tanh(x)").
+    #[arg(allow_hyphen_values = true)]
     pub activation: String,
     /// Highest coefficient K (a_0..a_K), at most 200.
     #[arg(long, default_value_t = 8)]

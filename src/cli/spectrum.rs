@@ -56,7 +56,7 @@ pub struct Args {
     #[arg(long, value_enum, default_value = "kernel")]
     pub matrix: Matrix,
     /// Activation.
-    #[arg(long, default_value = "tanh")]
+    #[arg(long, default_value = "tanh", allow_hyphen_values = true)]
     pub activation: String,
     /// c = p/n.
     #[arg(long, allow_hyphen_values = true)]
