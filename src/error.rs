@@ -252,3 +252,54 @@ pub fn require_finite(name: &str, x: f64) -> Result<f64> {
     }
     Ok(x)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Issue 10: `theory --c -1e-300` printed the value with 300 zeros.
+    #[test]
+    fn numbers_in_messages_are_short() {
+        assert_eq!(fmt_num(-1e-300), "-1e-300");
+        assert_eq!(fmt_num(0.25), "0.25");
+        assert_eq!(fmt_num(1e300), "1e300");
+        assert_eq!(fmt_num(f64::NAN), "NaN");
+        let e = Error::param("c", -1e-300, "must be > 0").to_string();
+        assert_eq!(e, "invalid parameter `c` = -1e-300: must be > 0");
+        let e = Error::param("c", 1e300, "too large").to_string();
+        assert!(e.contains("= 1e300:"), "{e}");
+        // Integers stay exact.
+        let e = Error::param("points", usize::MAX, "allowed 2..=10000").to_string();
+        assert!(e.contains("18446744073709551615"), "{e}");
+        assert!(
+            require_positive("c", -1e-300)
+                .unwrap_err()
+                .to_string()
+                .len()
+                < 60
+        );
+    }
+
+    #[test]
+    fn long_names_are_abbreviated() {
+        let long = "x+".repeat(400) + "x";
+        let e = Error::Activation {
+            name: long,
+            reason: "r".into(),
+        }
+        .to_string();
+        assert!(e.len() < 150 && e.contains("(801 characters)"), "{e}");
+    }
+
+    #[test]
+    fn deadline_expires() {
+        let d = Deadline::after(Some(0.0), ", raise it with --time-limit");
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        let e = d.check("the test loop").unwrap_err().to_string();
+        assert!(
+            e.contains("the test loop did not finish") && e.contains("--time-limit"),
+            "{e}"
+        );
+        assert!(Deadline::unlimited().check("x").is_ok());
+    }
+}

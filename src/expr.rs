@@ -696,10 +696,13 @@ fn find_breakpoints(root: &Node) -> Result<Vec<f64>> {
     if sw.is_empty() {
         return Ok(Vec::new());
     }
-    let too_many = |found: usize| {
+    let too_many = |found: usize, exact: bool| {
         Error::param(
             "activation break points",
-            format!("{found} or more in [-{BREAKPOINT_RANGE}, {BREAKPOINT_RANGE}]"),
+            format!(
+                "{found}{} in [-{BREAKPOINT_RANGE}, {BREAKPOINT_RANGE}]",
+                if exact { "" } else { " or more" }
+            ),
             format!(
                 "allowed 0..={MAX_BREAKPOINTS} kinks or jumps (zeros of abs/sign arguments, \
                  crossings of max/min arguments), each one splits the quadrature"
@@ -742,7 +745,7 @@ fn find_breakpoints(root: &Node) -> Result<Vec<f64>> {
             }
         }
         if pts.len() > raw_cap {
-            return Err(too_many(MAX_BREAKPOINTS + 1));
+            return Err(too_many(MAX_BREAKPOINTS + 1, false));
         }
         std::mem::swap(&mut prev, &mut cur);
         std::mem::swap(&mut cur, &mut nxt);
@@ -751,7 +754,7 @@ fn find_breakpoints(root: &Node) -> Result<Vec<f64>> {
     // Points within a few ulps of each other (the same kink found twice) are merged.
     pts.dedup_by(|a, b| (*a - *b).abs() <= 1e-13 * (1.0 + b.abs()));
     if pts.len() > MAX_BREAKPOINTS {
-        return Err(too_many(pts.len()));
+        return Err(too_many(pts.len(), true));
     }
     Ok(pts)
 }

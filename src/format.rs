@@ -280,7 +280,10 @@ mod tests {
             latex_escape(r"\ { } $ # % _ ~ < > |"),
             r"\textbackslash{} \{ \} \$ \# \% \_ \textasciitilde{} \textless{} \textgreater{} \textbar{}"
         );
-        assert_eq!(latex_escape("±ν²"), r"\ensuremath{\pm}\ensuremath{\nu}\textsuperscript{2}");
+        assert_eq!(
+            latex_escape("±ν²"),
+            r"\ensuremath{\pm}\ensuremath{\nu}\textsuperscript{2}"
+        );
         assert_eq!(latex_escape("a\tb\u{2A01}"), "a b[U+2A01]");
         // Nothing special survives: no unescaped specials, only ASCII.
         let all: String = (32u8..127).map(char::from).collect();

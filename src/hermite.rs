@@ -416,7 +416,7 @@ fn admissibility(act: &Activation, deadline: &Deadline) -> Result<Plan> {
     let l_max = HALF_WIDTHS[HALF_WIDTHS.len() - 1];
     if let Some(&(_, x, v)) = ln_h
         .iter()
-        .find(|(t, _, v)| *t > l_max && !(*v < neg))
+        .find(|(t, _, v)| *t > l_max && v.partial_cmp(&neg) != Some(std::cmp::Ordering::Less))
     {
         // Decaying far out (the outermost samples are negligible): heavy but integrable.
         let far_ok = ln_h
@@ -543,7 +543,7 @@ fn singular_breaks(act: &Activation, breaks: &[f64], scale: f64) -> Result<Vec<f
             let delta = 64.0 * ulp;
             let v = (act.eval(b + dir * delta) / scale).abs();
             let lost = delta * v * v / (1.0 - a);
-            if !(lost < UNRESOLVED_MASS) {
+            if lost.is_nan() || lost >= UNRESOLVED_MASS {
                 return Err(Error::Activation {
                     name: act.name().into(),
                     reason: format!(
@@ -819,11 +819,7 @@ pub fn pk(x: f64, k: usize) -> f64 {
 /// assert!((h.a1 - 0.5).abs() < 1e-10);
 /// ```
 pub fn hermite_coeffs(act: &Activation, order: usize) -> Result<HermiteCoeffs> {
-    hermite_coeffs_within(
-        act,
-        order,
-        &Deadline::after(Some(DEFAULT_TIME_LIMIT), ""),
-    )
+    hermite_coeffs_within(act, order, &Deadline::after(Some(DEFAULT_TIME_LIMIT), ""))
 }
 
 /// [`hermite_coeffs`] with an explicit time budget: fails with [`Error::Timeout`] once
@@ -994,11 +990,7 @@ pub fn hermite_coeffs_within(
             .take(order)
             .map(|v| v * v)
             .sum::<f64>();
-    let error_estimate = pass
-        .errors
-        .iter()
-        .copied()
-        .fold(pass.nu_error, f64::max);
+    let error_estimate = pass.errors.iter().copied().fold(pass.nu_error, f64::max);
     pass.a.truncate(order + 1);
     pass.errors.truncate(order + 1);
     Ok(HermiteCoeffs {

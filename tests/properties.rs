@@ -1,12 +1,13 @@
 //! Property tests (issue 10): random expressions parse and evaluate exactly like an independent
 //! reference evaluation; Hermite coefficients are linear and scale-covariant; every generated
-//! CLI input succeeds or exits 2 with one line. Seeded (`proptest`'s default deterministic
-//! RNG per test) and small: the whole file runs in a few seconds.
+//! CLI input succeeds or exits 2 with one line. Fixed seeds (the same cases every run; a new
+//! seed is a one-line change to explore) and few cases: the whole file runs in a few seconds.
 
 mod common;
 
 use common::{mangled, tree};
 use proptest::prelude::*;
+use proptest::test_runner::RngSeed;
 use rmt_verify::error::Error;
 use rmt_verify::expr::Expr;
 use rmt_verify::hermite::{hermite_coeffs, HermiteCoeffs};
@@ -21,7 +22,7 @@ fn same(a: f64, b: f64) -> bool {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 512, rng_seed: RngSeed::Fixed(2506), ..ProptestConfig::default() })]
 
     /// Parsing the minimal-parentheses rendering recovers the tree: the parsed expression
     /// gives bit for bit the reference value (same operations in the same order).
@@ -79,7 +80,7 @@ fn coeffs(spec: &str) -> HermiteCoeffs {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 10, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 10, rng_seed: RngSeed::Fixed(2506), ..ProptestConfig::default() })]
 
     /// `a f + b g` has coefficients `a a_k(f) + b a_k(g)`, within the error estimates (x 10)
     /// plus rounding (`eps` times the terms, x 64 for the evaluation and the sums).
@@ -169,17 +170,24 @@ fn cli_input() -> impl Strategy<Value = Vec<String>> {
             ]
         }),
         (act, num.clone()).prop_map(|(a, c)| {
-            vec!["spectrum".into(), "--activation".into(), a, "--c".into(), c, "--points".into(), "3".into()]
+            vec![
+                "spectrum".into(),
+                "--activation".into(),
+                a,
+                "--c".into(),
+                c,
+                "--points".into(),
+                "3".into(),
+            ]
         }),
-        (num.clone(), num).prop_map(|(c, g)| {
-            vec!["theory".into(), "--c".into(), c, "--gamma".into(), g]
-        }),
+        (num.clone(), num)
+            .prop_map(|(c, g)| { vec!["theory".into(), "--c".into(), c, "--gamma".into(), g] }),
     ]
 }
 
 proptest! {
     // Each case spawns the binary: few cases.
-    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 12, rng_seed: RngSeed::Fixed(2506), ..ProptestConfig::default() })]
 
     /// Every input exits 0 or 2, never 101 (panic) or a signal; an error is one line.
     #[test]

@@ -13,6 +13,7 @@
 
 use num_complex::Complex64 as C64;
 use rmt_verify::activation::Activation;
+use rmt_verify::error::{fmt_num, require_time_limit, Deadline};
 use rmt_verify::format::{sci, Format, Table};
 use rmt_verify::model::Diag;
 use rmt_verify::theory::spectral::{
@@ -20,7 +21,6 @@ use rmt_verify::theory::spectral::{
     kernel_stieltjes, KERNEL_C_RANGE,
 };
 use rmt_verify::theory::AttentionParams;
-use rmt_verify::error::{fmt_num, require_time_limit, Deadline};
 use rmt_verify::Error;
 use std::process::ExitCode;
 
@@ -90,7 +90,8 @@ fn parse_z(s: &str) -> Result<C64, Error> {
         fmt_num(IM_Z_MIN),
         fmt_num(Z_MAX)
     );
-    if v.len() != 2 || !(v[0].abs() <= Z_MAX) || !(v[1] >= IM_Z_MIN && v[1] <= Z_MAX) {
+    let in_range = |t: f64, lo: f64| (lo..=Z_MAX).contains(&t);
+    if v.len() != 2 || !in_range(v[0].abs(), 0.0) || !in_range(v[1], IM_Z_MIN) {
         return Err(Error::param("z", s, range));
     }
     Ok(C64::new(v[0], v[1]))
@@ -127,7 +128,9 @@ fn check_c(matrix: Matrix, c: f64) -> Result<(), Error> {
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     check_c(args.matrix, args.c)?;
     if !(2..=MAX_POINTS).contains(&args.points) {
-        return Err(Error::param("points", args.points, format!("allowed 2..={MAX_POINTS}")).into());
+        return Err(
+            Error::param("points", args.points, format!("allowed 2..={MAX_POINTS}")).into(),
+        );
     }
     require_time_limit("--time-limit", args.time_limit)?;
     let deadline = Deadline::after(Some(args.time_limit), ", raise it with --time-limit");
@@ -196,7 +199,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 solver: "Stieltjes transform".into(),
                 iters: 0,
                 residual: f64::NAN,
-                context: format!(", non-finite m at z = {}{:+}i", fmt_num(z.re), fmt_num(z.im)),
+                context: format!(
+                    ", non-finite m at z = {}{:+}i",
+                    fmt_num(z.re),
+                    fmt_num(z.im)
+                ),
             }
             .into());
         }

@@ -22,7 +22,9 @@
 use super::attention::{attention_pencil, AttentionParams};
 use super::bounds::first_moment_gram;
 use super::pencil::{Bulk, Pencil};
-use crate::error::{require_finite, require_nonnegative, require_positive, Deadline, Error, Result};
+use crate::error::{
+    require_finite, require_nonnegative, require_positive, Deadline, Error, Result,
+};
 use num_complex::Complex64 as C64;
 use std::f64::consts::PI;
 
@@ -193,7 +195,8 @@ pub fn kernel_density(c: f64, a1: f64, nu: f64, s: f64, xs: &[f64]) -> Result<Ve
 fn kernel_discriminant(c: f64, a1: f64, nu: f64, y: f64) -> f64 {
     let (b, k) = ((nu - a1 * a1).max(0.0) / c, a1 / c);
     let (aa, bb, cc) = (b * k, k * y + b, y + k - a1);
-    18.0 * aa * bb * cc - 4.0 * bb.powi(3) + bb * bb * cc * cc - 4.0 * aa * cc.powi(3)
+    18.0 * aa * bb * cc - 4.0 * bb.powi(3) + bb * bb * cc * cc
+        - 4.0 * aa * cc.powi(3)
         - 27.0 * aa * aa
 }
 
@@ -316,7 +319,7 @@ pub fn kernel_edges(c: f64, a1: f64, nu: f64, s: f64) -> Result<(f64, f64)> {
     let scale = kernel_scale(c, a1, nu, s);
     let eta = 1e-10 * (1.0 + scale);
     let inside = |y: f64| -> Result<bool> {
-        if !(delta(y) < 0.0) {
+        if delta(y).is_nan() || delta(y) >= 0.0 {
             return Ok(false);
         }
         let m1 = kernel_stieltjes(c, a1, nu, s, C64::new(s + y, eta))?.im;
@@ -331,7 +334,7 @@ pub fn kernel_edges(c: f64, a1: f64, nu: f64, s: f64) -> Result<(f64, f64)> {
             hi = hi.max(w[1]);
         }
     }
-    if !(lo < hi) {
+    if lo.is_nan() || hi.is_nan() || lo >= hi {
         return Err(Error::Quadrature {
             detail: format!(
                 "kernel spectrum: no support found (c = {c}, a1 = {a1}, nu = {nu}; discriminant \
