@@ -187,6 +187,13 @@ impl Activation {
             && !s.chars().next().is_some_and(|c| c.is_ascii_digit())
             && !s.starts_with('-')
         {
+            // ... unless it is an expression after all (`x-x`, `x-1`).
+            if let Ok(e) = crate::expr::Expr::parse(s) {
+                return Ok(Activation {
+                    name: s.to_string(),
+                    kind: Kind::Expr(e),
+                });
+            }
             return Err(Error::UnknownActivation {
                 name: s.to_string(),
                 known: BUILTIN_NAMES.join(", "),

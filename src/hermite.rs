@@ -32,7 +32,7 @@
 //! `log(abs(x - 0.00013))`. Next to such a point the rule substitutes `x = b + w u^8`
 //! ([`crate::quadrature::SINGULAR_POWER`]). Accepted when `f(x)^2 ~ |x - b|^-a` with
 //! `a <` [`MAX_SINGULAR_EXPONENT`] (measured from `f` at `b +- 1e-12, 1e-14`) and the mass
-//! of `f^2` within 64 ulps of `b` — which doubles cannot resolve — is below
+//! of `f^2` within 8 ulps of `b` — which doubles cannot resolve — is below
 //! [`UNRESOLVED_MASS`] (so `abs(x)^(-0.4)` is accepted, `abs(x - 0.00013)^(-0.4)` is not:
 //! ~1e-4 of `E f^2` lies closer to `b` than the spacing of doubles there). A singularity
 //! anywhere else (`1/x`, `(x^2)^(-0.2)`) is refused as "not finite": write it with `abs`.
@@ -117,7 +117,7 @@ const ROUNDING_FACTOR: f64 = 16.0;
 /// `~ (1e-107)^(1-a)/(1-a)` of the mass out: 1e-10 at `a = 0.9`.
 pub const MAX_SINGULAR_EXPONENT: f64 = 0.9;
 
-/// Largest mass of `(f/S)^2` (i.e. relative to `E f^2 ~ S^2`) allowed within 64 ulps of a
+/// Largest mass of `(f/S)^2` (i.e. relative to `E f^2 ~ S^2`) allowed within 8 ulps of a
 /// singular break point, where `x` cannot be represented closer to `b`: the 1e-10 target.
 pub const UNRESOLVED_MASS: f64 = 1e-10;
 
@@ -364,12 +364,14 @@ fn admissibility(act: &Activation, deadline: &Deadline) -> Result<Plan> {
     let dx = 24.0 / m as f64;
     let mut first: Option<f64> = None;
     let mut constant = true;
-    let mut mass = 0.0; // Riemann sum of f^2 phi
+    let mut grid = Vec::with_capacity(m + 1);
     for i in 0..=m {
         let x = -12.0 + 24.0 * i as f64 / m as f64;
         let v = act.eval(x);
         if !v.is_finite() {
-            if v.is_nan() || !near_break(x) {
+            // At a break point itself any value is allowed (`sign(x)*abs(x)^(-0.3)` is NaN
+            // there): the quadrature never evaluates it.
+            if !near_break(x) {
                 return Err(not_finite(act, x, v));
             }
             constant = false;
@@ -379,10 +381,21 @@ fn admissibility(act: &Activation, deadline: &Deadline) -> Result<Plan> {
             None => first = Some(v),
             Some(f0) => constant &= f0.to_bits() == v.to_bits(),
         }
-        mass += v * v * (-0.5 * x * x).exp() * INV_SQRT_2PI * dx;
+        grid.push((x, v));
     }
     deadline.check("the admissibility scan of the activation")?;
-    let rms = mass.sqrt();
+    // Riemann sum of f^2 phi, computed for f / max|f| so that neither 1e-300 x nor 1e300 x
+    // under- or overflows.
+    let vmax = grid.iter().fold(0.0f64, |m, &(_, v)| m.max(v.abs()));
+    let rms = if vmax > 0.0 {
+        let mass: f64 = grid
+            .iter()
+            .map(|&(x, v)| (v / vmax).powi(2) * (-0.5 * x * x).exp() * INV_SQRT_2PI * dx)
+            .sum();
+        vmax * mass.sqrt()
+    } else {
+        0.0
+    };
     let scale = if rms.is_finite() && rms > 0.0 && !(0.25..=4.0).contains(&rms) {
         2f64.powi(rms.log2().round().clamp(-1000.0, 1000.0) as i32)
     } else {
@@ -489,7 +502,7 @@ fn admissibility(act: &Activation, deadline: &Deadline) -> Result<Plan> {
 
 /// The break points where `f` is unbounded, after checking that each singularity is
 /// integrable enough for the quadrature: `f(x)^2 ~ |x - b|^-a` with `a <` [`MAX_SINGULAR_EXPONENT`],
-/// estimated from `h f(b +- h)^2` at `h = 1e-12, 1e-14`, and the mass within 64 ulps of `b` (which
+/// estimated from `h f(b +- h)^2` at `h = 1e-12, 1e-14`, and the mass within 8 ulps of `b` (which
 /// double precision cannot resolve: `b + h` rounds to `b`) below [`UNRESOLVED_MASS`].
 fn singular_breaks(act: &Activation, breaks: &[f64], scale: f64) -> Result<Vec<f64>> {
     let mut out = Vec::new();
@@ -538,9 +551,10 @@ fn singular_breaks(act: &Activation, breaks: &[f64], scale: f64) -> Result<Vec<f
                     ),
                 });
             }
-            // Mass of f^2 within 64 ulps of b, ~ delta f(b + delta)^2 / (1 - a).
+            // Mass of f^2 within 8 ulps of b, ~ delta f(b + delta)^2 / (1 - a): there the
+            // nodes round onto b (skipped) or onto a neighbouring double.
             let ulp = f64::from_bits(b.abs().to_bits() + 1) - b.abs();
-            let delta = 64.0 * ulp;
+            let delta = 8.0 * ulp;
             let v = (act.eval(b + dir * delta) / scale).abs();
             let lost = delta * v * v / (1.0 - a);
             if lost.is_nan() || lost >= UNRESOLVED_MASS {
@@ -548,7 +562,7 @@ fn singular_breaks(act: &Activation, breaks: &[f64], scale: f64) -> Result<Vec<f
                     name: act.name().into(),
                     reason: format!(
                         "the singularity at its break point x = {at} cannot be resolved in double \
-                         precision: within 64 ulps of it ({dist} < {}) f(x)^2 carries about \
+                         precision: within 8 ulps of it ({dist} < {}) f(x)^2 carries about \
                          {} of E f^2 (singularities are resolved where the spacing of doubles is \
                          fine enough, e.g. at x = 0)",
                         sci(delta, 2),
@@ -941,7 +955,8 @@ pub fn hermite_coeffs_within(
         return Err(Error::Quadrature {
             detail: format!(
                 "Hermite coefficients of `{}` did not converge (error estimate {} of max(1, rms f) \
-                 by {}); f may have a pole or a non-integrable singularity",
+                 by {}); f may have a pole, a non-integrable singularity or a near-jump (write a jump with \
+                 sign/max/min)",
                 crate::error::abbrev(act.name()),
                 sci(worst, 2),
                 pass.method
@@ -955,13 +970,15 @@ pub fn hermite_coeffs_within(
     }
     pass.nu *= s * s;
     pass.nu_error *= s * s;
-    if pass.a.iter().any(|v| !v.is_finite()) || !pass.nu.is_finite() {
+    let nu_underflow = pass.nu == 0.0 && pass.a.iter().skip(1).any(|&v| v != 0.0);
+    if pass.a.iter().any(|v| !v.is_finite()) || !pass.nu.is_finite() || nu_underflow {
         return Err(Error::Activation {
             name: act.name().into(),
             reason: format!(
-                "its Hermite coefficients or nu = E (f - E f)^2 overflow double precision (|f| \
-                 ~ {})",
-                fmt_num(s)
+                "its Hermite coefficients or nu = E (f - E f)^2 do not fit in double precision \
+                 (|f| ~ {}, nu ~ {}): rescale f",
+                sci(s, 2),
+                sci(s, 2) + "^2"
             ),
         });
     }

@@ -200,6 +200,16 @@ fn constant_has_zero_variance_not_a_negative_one() {
     // (serde_json's float parsing may be 1 ulp off.)
     let pi100 = std::f64::consts::PI.powf(100.0);
     assert!((num(&v, "mean") / pi100 - 1.0).abs() < 1e-15, "{v}");
+    // Depends on x but cancels: refused (an expression, not an unknown name).
+    fails_with(&["hermite", "x-x"], &["catastrophic cancellation", "x - x"]);
+    // Scale extremes: fine while nu fits in a double, refused (not zero) when it does not.
+    let v = hermite_json("1e-150*x");
+    assert!((num(&v, "a1") / 1e-150 - 1.0).abs() < 1e-14, "{v}");
+    fails_with(
+        &["hermite", "1e-300*x"],
+        &["do not fit in double precision"],
+    );
+    fails_with(&["hermite", "1e300*x"], &["do not fit in double precision"]);
     // Constant to rounding only: refused, not a noise variance.
     fails_with(&["hermite", "sin(x)^2+cos(x)^2"], &["constant to rounding"]);
 }
@@ -244,7 +254,7 @@ fn scale_does_not_change_acceptance() {
 
 // ---- over-strict: integrable singularities and heavy tails -----------------------------------
 
-/// Gamma(0.3), Gamma(0.1) (Abramowitz–Stegun values to 16 digits).
+/// Gamma(0.3), Gamma(0.1) to 16 digits (Python `math.gamma`, ~1 ulp).
 const GAMMA_03: f64 = 2.991_568_987_687_590_6;
 const GAMMA_01: f64 = 9.513_507_698_668_732;
 
@@ -296,6 +306,18 @@ fn integrable_singularities_at_kinks_are_accepted() {
     fails_with(
         &["hermite", "abs(x-0.00013)^(-0.4)"],
         &["cannot be resolved in double precision"],
+    );
+    // The value at the kink itself does not matter (0 * inf = NaN here): E|xi|^0.7 and
+    // E|xi|^-0.6 by the moment formula, Gamma(0.85) and Gamma(0.2) from `math.gamma`.
+    let v = hermite_json("sign(x)*abs(x)^(-0.3)");
+    let (g085, g02) = (1.112_483_736_948_465_5, 4.590_843_711_998_803_5);
+    assert!(
+        (num(&v, "a1") - 2f64.powf(0.35) * g085 / sp).abs() < 1e-10,
+        "{v}"
+    );
+    assert!(
+        (num(&v, "nu") - 2f64.powf(-0.3) * g02 / sp).abs() < 1e-10,
+        "{v}"
     );
     // A singularity away from a kink is refused with the advice to write it with abs.
     fails_with(
