@@ -29,6 +29,7 @@ pub mod model;
 pub mod monte_carlo;
 pub mod plot;
 pub mod quadrature;
+pub mod raf;
 pub mod random;
 pub mod report;
 pub mod theory;

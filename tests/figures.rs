@@ -8,7 +8,7 @@ fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_rmt-verify"))
 }
 
-const IDS: [&str; 11] = [
+const IDS: [&str; 15] = [
     "fig1a",
     "fig1b",
     "fig1c",
@@ -17,6 +17,10 @@ const IDS: [&str; 11] = [
     "att-snr",
     "spec-kernel",
     "spec-gram",
+    "raf-alpha",
+    "raf-tradeoff",
+    "raf-rates",
+    "raf-phase",
     "att-softmax",
     "att-skip",
     "att-correlated",

@@ -7,6 +7,7 @@ mod check_activation;
 mod figure;
 mod hermite;
 mod model_args;
+mod raf;
 mod simulate;
 mod spectrum;
 mod theory;
@@ -39,6 +40,8 @@ enum Command {
     Figure(figure::Args),
     /// Report on a new activation: Hermite data, assumptions, predicted errors, MC spot check.
     CheckActivation(check_activation::Args),
+    /// The Rules-and-Facts paper (arXiv 2603.25579): theory, Monte Carlo, activation report.
+    Raf(raf::Args),
 }
 
 /// Dispatches to the subcommand.
@@ -52,5 +55,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Spectrum(a) => spectrum::run(a),
         Command::Figure(a) => figure::run(a),
         Command::CheckActivation(a) => check_activation::run(a),
+        Command::Raf(a) => raf::run(a),
     }
 }

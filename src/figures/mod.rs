@@ -20,6 +20,7 @@
 //! paper's sizes.
 
 pub mod attention;
+pub mod raf;
 pub mod ridge;
 pub mod spectral;
 pub mod variants;
@@ -64,6 +65,10 @@ pub fn registry() -> Vec<FigureSpec> {
         attention::ATT_SNR,
         spectral::SPEC_KERNEL,
         spectral::SPEC_GRAM,
+        raf::RAF_ALPHA,
+        raf::RAF_TRADEOFF,
+        raf::RAF_RATES,
+        raf::RAF_PHASE,
         variants::ATT_SOFTMAX,
         variants::ATT_SKIP,
         variants::ATT_CORRELATED,
