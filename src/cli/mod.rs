@@ -7,6 +7,7 @@ mod check_activation;
 mod figure;
 mod hermite;
 mod model_args;
+mod shard;
 mod simulate;
 mod spectrum;
 mod theory;
@@ -39,6 +40,8 @@ enum Command {
     Figure(figure::Args),
     /// Report on a new activation: Hermite data, assumptions, predicted errors, MC spot check.
     CheckActivation(check_activation::Args),
+    /// Merge the JSON-lines shards of `simulate --shard I/N` and print what one run prints.
+    Merge(shard::MergeArgs),
 }
 
 /// Dispatches to the subcommand.
@@ -52,5 +55,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Spectrum(a) => spectrum::run(a),
         Command::Figure(a) => figure::run(a),
         Command::CheckActivation(a) => check_activation::run(a),
+        Command::Merge(a) => shard::run_merge(a),
     }
 }
