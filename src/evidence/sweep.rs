@@ -153,7 +153,8 @@ impl ReplicatePolicy for Fixed {
 /// quantity at every gamma is at most `rel * |mean| + abs` (the row's resolution target), never
 /// fewer than the floor nor more than the cap.
 ///
-/// * floor `= max(2, ceil(floor_frac * planned))`, cap `= max(floor, ceil(cap_frac * planned))`,
+/// * floor `= max(2, min_floor, ceil(floor_frac * planned))`, cap `= max(floor, ceil(cap_frac *
+///   planned))`,
 ///   with `planned` the claim's grid count at that size;
 /// * checkpoints at floor, floor + batch, floor + 2 batch, ... (the last batch cut at the cap):
 ///   replicate `r` always has the same seed stream, and the decision at a checkpoint is a
@@ -173,6 +174,9 @@ pub struct Precision {
     pub abs: f64,
     /// Floor as a fraction of the grid's count.
     pub floor_frac: f64,
+    /// Absolute floor: an SE estimated from fewer replicates is too noisy to stop on (stopping
+    /// when the estimated SE happens to be small selects underestimates of it).
+    pub min_floor: usize,
     /// Cap as a multiple of the grid's count.
     pub cap_frac: f64,
     /// Replicates per batch after the floor.
@@ -182,12 +186,14 @@ pub struct Precision {
 }
 
 impl Precision {
-    /// SE target `rel * |mean| + abs` on `E`; floor half the grid, cap twice it, batches of 4.
+    /// SE target `rel * |mean| + abs` on `E`; floor half the grid (at least 6), cap twice it,
+    /// batches of 4.
     pub fn new(rel: f64, abs: f64) -> Precision {
         Precision {
             rel,
             abs,
             floor_frac: 0.5,
+            min_floor: 6,
             cap_frac: 2.0,
             batch: 4,
             quantities: vec![Quantity::E],
@@ -209,7 +215,9 @@ impl Precision {
 
     /// `(floor, cap)` for a grid count `planned`.
     pub fn floor_cap(&self, planned: usize) -> (usize, usize) {
-        let floor = ((self.floor_frac * planned as f64).ceil() as usize).max(2);
+        let floor = ((self.floor_frac * planned as f64).ceil() as usize)
+            .max(self.min_floor)
+            .max(2);
         let cap = ((self.cap_frac * planned as f64).ceil() as usize).max(floor);
         (floor, cap)
     }
@@ -245,11 +253,12 @@ impl ReplicatePolicy for Precision {
     fn describe(&self) -> String {
         let q: Vec<&str> = self.quantities.iter().map(|q| q.name()).collect();
         format!(
-            "fixed precision: SE({}) <= {}*|mean| + {} at every gamma, floor {}x, cap {}x the grid, batches of {}",
+            "fixed precision: SE({}) <= {}*|mean| + {} at every gamma, floor {}x the grid (at least {}), cap {}x, batches of {}",
             q.join(","),
             self.rel,
             self.abs,
             self.floor_frac,
+            self.min_floor,
             self.cap_frac,
             self.batch
         )
@@ -706,8 +715,14 @@ mod tests {
         let sweep = ridge_sweep("p");
         let b = Budget::quick();
         // A loose target is reached at the floor; an impossible one runs to the cap.
-        let loose = Precision::new(10.0, 0.0).bounds(0.5, 2.0);
-        let tight = Precision::new(0.0, 0.0).bounds(0.5, 2.0);
+        let loose = Precision {
+            min_floor: 2,
+            ..Precision::new(10.0, 0.0).bounds(0.5, 2.0)
+        };
+        let tight = Precision {
+            min_floor: 2,
+            ..Precision::new(0.0, 0.0).bounds(0.5, 2.0)
+        };
         let ev = Evidence::new("t", &b).with_exec(Exec::Sequential);
         assert_eq!(
             ev.clone()
@@ -726,7 +741,7 @@ mod tests {
         assert_eq!(capped.replicates.len(), 16);
         // A middle target stops in between, at the same count and bits with 1, 2 and 3 threads,
         // and equals one fixed run of that count.
-        let mid = Precision::new(0.0, 0.0).bounds(0.5, 2.0);
+        let mid = tight.clone();
         let se_at = |m: usize, k: usize| {
             let v: Vec<f64> = capped.replicates[..m].iter().map(|r| r.e[k]).collect();
             monte_carlo::summarize(&v).se
