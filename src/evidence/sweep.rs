@@ -796,7 +796,9 @@ mod tests {
             })
         };
         let pev = ev.clone().with_replicates(mid.clone());
-        let good = pev.sweep(&[sweep.clone()], &checks, &model_theory).unwrap();
+        let good = pev
+            .sweep(std::slice::from_ref(&sweep), &checks, &model_theory)
+            .unwrap();
         let bad = pev.sweep(&[sweep], &checks, &wrong).unwrap();
         for (g, b) in good.runs[0].iter().zip(&bad.runs[0]) {
             assert_eq!(g.replicates.len(), b.replicates.len());
