@@ -20,6 +20,7 @@ pub mod claim;
 pub mod error;
 pub mod evidence;
 pub mod expr;
+pub mod expr_slice;
 pub mod figures;
 pub mod fixed_point;
 pub mod format;

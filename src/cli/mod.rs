@@ -8,6 +8,7 @@ mod figure;
 mod hermite;
 mod model_args;
 mod raf;
+mod shard;
 mod simulate;
 mod spectrum;
 mod theory;
@@ -42,6 +43,8 @@ enum Command {
     CheckActivation(check_activation::Args),
     /// The Rules-and-Facts paper (arXiv 2603.25579): theory, Monte Carlo, activation report.
     Raf(raf::Args),
+    /// Merge the JSON-lines shards of `simulate --shard I/N` and print what one run prints.
+    Merge(shard::MergeArgs),
 }
 
 /// Dispatches to the subcommand.
@@ -56,5 +59,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Figure(a) => figure::run(a),
         Command::CheckActivation(a) => check_activation::run(a),
         Command::Raf(a) => raf::run(a),
+        Command::Merge(a) => shard::run_merge(a),
     }
 }

@@ -44,6 +44,7 @@ mod path;
 mod sample;
 mod spectra;
 
+pub(crate) use kernel::tanh_fast;
 pub use kernel::{features, kernel_from_gram, kernel_into, kernel_matrix, softmax_attention_into};
 use kernel::{features_with, kernel_coeffs, KernelCoeffs};
 pub use path::{path_from_features, path_from_spectrum};

@@ -72,7 +72,10 @@
 use crate::activation::Activation;
 use crate::claim::{Budget, Claim, Level, NegativeControl, Verdict};
 use crate::error::Result;
-use crate::evidence::{allow_no_convergence, Check, Evidence, Quantity, Sweep, Tol, SLOPE_CAVEAT};
+use crate::evidence::{
+    allow_no_convergence, Check, Evidence, Precision, Quantity, ReplicatePolicy, Sweep, Tol,
+    SLOPE_CAVEAT,
+};
 use crate::model::{Diag, ModelKind, ModelSpec};
 use crate::theory::{attention_path, AttentionParams, TheoryPoint};
 
@@ -204,6 +207,15 @@ impl Thm1Attention {
     }
 }
 
+/// Fixed-precision replicates (docs/evidence.md §5): SE(E) <= 3% of |mean| at every gamma,
+/// between 0.75x (at least 6) and 1.5x the grid's count. Why 3%: `4·SE` is then <= 12% of `|E|`,
+/// well under the 25% inconclusive cut; the grid's counts give ~2–3% (the quick snapshot before
+/// this policy), so resolved rows stop at the floor and noisy ones get up to 1.5x the grid. The
+/// rule reads the replicates' spread only, never the theory.
+fn replicates() -> Precision {
+    Precision::new(0.03, 0.0).bounds(0.75, 1.5)
+}
+
 impl Claim for Thm1Attention {
     fn id(&self) -> &'static str {
         "thm1-attention"
@@ -221,13 +233,17 @@ impl Claim for Thm1Attention {
          quick: c = 1/2, snr = 1, gamma in {0.1, 1, 10}; c = 2, snr = 4 and gamma = 0.01 only in --full"
     }
     fn check(&self, budget: &Budget) -> Result<Verdict> {
-        let out = Evidence::new(self.id(), budget).sweep(
-            &self.grid(budget)?,
-            &[Check::new(Quantity::E, TOL)],
-            &|s| self.theory(s),
-        )?;
+        let policy = replicates();
+        let out = Evidence::new(self.id(), budget)
+            .with_replicates(policy.clone())
+            .sweep(
+                &self.grid(budget)?,
+                &[Check::new(Quantity::E, TOL)],
+                &|s| self.theory(s),
+            )?;
         let mut notes = out.notes();
         notes.push(SLOPE_CAVEAT.into());
+        notes.push(format!("replicates: {}", policy.describe()));
         if let Some(p) = self.perturb {
             notes.push(format!("theory perturbed: {p:?} (negative test)"));
         }
