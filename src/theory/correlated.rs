@@ -1,13 +1,13 @@
 //! AR(1)-correlated tokens `Z = Z0 C^{1/2}`, `C_ij = rho^|i-j|` (`docs/variants.md §4`).
 //!
-//! * Ridge **[derived]**: the closed form of `docs/variants.md §4.1` (Silverstein's equation for
+//! * Ridge **\[derived\]**: the closed form of `docs/variants.md §4.1` (Silverstein's equation for
 //!   the bulk, Sherman–Morrison for the rank-one signal, analytic derivative in gamma), on the
 //!   eigenvalues `kappa_k` of the `n x n` matrix `C` and the label weights
 //!   `pi_k = v_k^T E[y y^T] v_k / n` (iid labels: `1/n`; labels in blocks of `L`: the block sums
 //!   of the eigenvectors). Evaluated at finite `n` (the eigenvalues of `C`), not in the limit.
-//! * Gaussian-equivalent attention **[derived]**: `Phi = X K~` with `K~ = a1 X^T W X/p + sigma
+//! * Gaussian-equivalent attention **\[derived\]**: `Phi = X K~` with `K~ = a1 X^T W X/p + sigma
 //!   G/sqrt p + s I` on correlated `X`: the mode model with modes = eigenvectors of `C`.
-//! * Attention **[conjecture]** (`docs/variants.md §4.2`): `Kt = a1 (X^T W X/p - C) + kappa +
+//! * Attention **\[conjecture\]** (`docs/variants.md §4.2`): `Kt = a1 (X^T W X/p - C) + kappa +
 //!   sum_m a_m C_m^{1/2} G_m C_m^{1/2}/sqrt p`, `kappa_ij = E f_c(sqrt p C_ij + sqrt(1 + C_ij^2)
 //!   xi)/sqrt p` (finite-p mean, Toeplitz, zero diagonal), `C_m = C^{(Hadamard m)}` for
 //!   `m = 2..=`[`CONJ_MMAX`], the rest of `sigma^2` on `C_m = I`; the Toeplitz matrices are
@@ -213,7 +213,7 @@ fn gaussian_mean(act: &Activation, mean: f64, m: f64, s: f64) -> Result<f64> {
     .value)
 }
 
-/// The Gaussian-equivalent model on correlated tokens **[derived]**:
+/// The Gaussian-equivalent model on correlated tokens **\[derived\]**:
 /// `Phi = X K~`, `K~ = a1 X^T W X/p + sigma G/sqrt p + s I`, `Z = Z0 C^{1/2}`.
 pub fn equivalent_ar1_model(
     c: f64,
@@ -239,7 +239,7 @@ pub fn equivalent_ar1_model(
     }
 }
 
-/// The conjectured equivalent of attention on AR(1) tokens **[conjecture]**
+/// The conjectured equivalent of attention on AR(1) tokens **\[conjecture\]**
 /// (`docs/variants.md §4.2`) at finite `n` and `p`, zero diagonal.
 pub fn attention_ar1_model(
     act: &Activation,

@@ -2,17 +2,17 @@
 //! the skip connection and AR(1)-correlated tokens, and the dispatch [`equivalent`] that turns
 //! any [`ModelSpec`] into the equivalent it has (or an error naming the key it has none for).
 //!
-//! * **Masked softmax** **[derived]** (`docs/variants.md §2`): `E_softmax(gamma)` equals the
+//! * **Masked softmax** **\[derived\]** (`docs/variants.md §2`): `E_softmax(gamma)` equals the
 //!   error of the entry-wise kernel `f_beta(t) = e^{beta t - beta^2/2} - 1` (`a1 = beta`,
 //!   `nu = e^{beta^2} - 1`) at the mapped `gamma_base = gamma (n-1)^2/p`, with the finite-p mask
 //!   correction `s = -beta - 1/sqrt p` and `W^T` for `Phi = X A^T` (`W` for `X A`).
-//! * **Unmasked softmax** **[derived, modulo an independence approximation]** (§2.5): a skip
+//! * **Unmasked softmax** **\[derived, modulo an independence approximation\]** (§2.5): a skip
 //!   connection with random per-token weights, through the mode model (modes = Gauss–Hermite
 //!   nodes of the law of `T_ii`).
-//! * **Skip connection** **[derived]** (§3): `Phi = X (I + alpha K)` is the base model with
+//! * **Skip connection** **\[derived\]** (§3): `Phi = X (I + alpha K)` is the base model with
 //!   `(a1, nu, s) -> (alpha a1, alpha^2 nu, 1 + alpha s)` (zero diagonal: `s' = 1 - alpha a1`).
-//! * **AR(1) tokens** (§4): ridge closed form **[derived]**, Gaussian-equivalent attention
-//!   **[derived]**, attention **[conjecture]** ([`super::correlated`]).
+//! * **AR(1) tokens** (§4): ridge closed form **\[derived\]**, Gaussian-equivalent attention
+//!   **\[derived\]**, attention **\[conjecture\]** ([`super::correlated`]).
 
 use super::attention::{attention_path, AttentionParams};
 use super::correlated::{ar1_modes, attention_ar1_model, equivalent_ar1_model, ridge_ar1_path};

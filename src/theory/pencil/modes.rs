@@ -562,7 +562,7 @@ impl ModePencil {
         Ok(self.polish(b))
     }
 
-    /// Continuation from `from` to `gamma` in log gamma, steps of at most [`MAX_STEP`] (halved
+    /// Continuation from `from` to `gamma` in log gamma, steps of at most a factor 1.5 (halved
     /// after a failure, doubled again after a success), warm-started Newton.
     pub fn continue_to(&self, from: &ModeBulk, gamma: f64) -> Result<ModeBulk> {
         let (la, lb) = (from.gamma.ln(), gamma.ln());
