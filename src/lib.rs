@@ -20,6 +20,7 @@ pub mod error;
 pub mod expr;
 pub mod figures;
 pub mod fixed_point;
+pub mod heads;
 pub mod format;
 pub mod hermite;
 pub mod linalg;
