@@ -356,8 +356,9 @@ impl ModelSpec {
         Ok(())
     }
 
-    /// Refuses, naming the key, what the engines cannot run yet: several heads, softmax, skip
-    /// connections, correlated tokens. `engine` names the caller in the message.
+    /// Refuses, naming the key, what the engines cannot run yet: softmax, skip connections,
+    /// correlated tokens. (Several entry-wise heads, concatenated or summed, are run by both
+    /// engines: `docs/multihead.md`.) `engine` names the caller in the message.
     pub fn require_supported(&self, engine: &str) -> Result<()> {
         let refuse = |key: &str, value: String| {
             Err(Error::param(
@@ -367,9 +368,6 @@ impl ModelSpec {
             ))
         };
         if self.kind != ModelKind::Ridge {
-            if self.heads.len() > 1 {
-                return refuse("heads", format!("{} heads", self.heads.len()));
-            }
             if self.attention.normalize != Normalize::Entrywise {
                 return refuse("attention.normalize", "softmax".into());
             }

@@ -6,11 +6,13 @@
 
 pub mod attention;
 pub mod bounds;
+pub mod multihead;
 pub mod pencil;
 pub mod ridge;
 pub mod spectral;
 
 pub use attention::{attention_path, attention_point, AttentionParams};
+pub use multihead::{multihead_path, multihead_point, MultiHeadParams};
 pub use bounds::{first_moment_gram, psi_c, psi_inf, r1_closed, r1_pencil, r1_ridge};
 pub use ridge::{ridge_path_geometry, ridge_point, ridge_point_pencil};
 pub use spectral::{
@@ -24,7 +26,8 @@ use serde::Serialize;
 
 /// The deterministic equivalent of `spec` at `c = p/n` along `gammas` (any order; output in
 /// input order): ridge by its closed form or pencil, attention and its Gaussian equivalent by the
-/// attention pencil. A model without a deterministic equivalent yet is an error naming the key
+/// attention pencil (one head) or the multi-head equivalent (several heads,
+/// `docs/multihead.md`). A model without a deterministic equivalent yet is an error naming the key
 /// ("not supported by the deterministic equivalent (theory) yet"), never a wrong number.
 pub fn model_path(spec: &ModelSpec, c: f64, gammas: &[f64]) -> Result<Vec<TheoryPoint>> {
     spec.validate()?;
@@ -32,6 +35,9 @@ pub fn model_path(spec: &ModelSpec, c: f64, gammas: &[f64]) -> Result<Vec<Theory
         ModelKind::Ridge => {
             spec.require_supported("the deterministic equivalent (theory)")?;
             ridge_path_geometry(c, &Geometry::of(spec, 0)?, gammas)
+        }
+        ModelKind::Attention | ModelKind::Equivalent if spec.heads.len() > 1 => {
+            multihead_path(&MultiHeadParams::from_spec(spec, c)?, gammas)
         }
         ModelKind::Attention | ModelKind::Equivalent => {
             attention_path(&AttentionParams::from_spec(spec, c)?, gammas)
