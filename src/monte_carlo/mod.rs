@@ -41,7 +41,7 @@ mod path;
 mod sample;
 mod spectra;
 
-pub use kernel::{features, kernel_from_gram, kernel_into, kernel_matrix};
+pub use kernel::{features, kernel_from_gram, kernel_into, kernel_matrix, kernel_matrix_head};
 use kernel::{features_with, kernel_coeffs, KernelCoeffs};
 pub use path::{path_from_features, path_from_spectrum};
 pub use sample::{sample, sample_labels};
