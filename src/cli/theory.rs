@@ -1,10 +1,14 @@
-//! `rmt-verify theory`: deterministic equivalents along a gamma list (ridge closed form or the
-//! attention pencil), with the solver status of every point.
+//! `rmt-verify theory`: deterministic equivalents along a gamma list (ridge closed form, the
+//! attention pencil, or the multi-head equivalent of `docs/multihead.md`), with the solver
+//! status of every point.
 
 use super::model_args::{model_json, ModelArgs};
 use rmt_verify::format::{sci, Format, Table};
+use rmt_verify::heads::HeadStats;
 use rmt_verify::model::ModelKind;
-use rmt_verify::theory::{model_path, parse_gammas, AttentionParams, TheoryPoint};
+use rmt_verify::theory::{
+    model_path, parse_gammas, AttentionParams, MultiHeadParams, TheoryPoint,
+};
 use rmt_verify::Error;
 use std::process::ExitCode;
 
@@ -50,9 +54,27 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let spec = args.model.spec()?;
     let gammas = parse_gammas(&args.gamma)?;
     let points: Vec<TheoryPoint> = model_path(&spec, c, &gammas)?;
+    let multi = spec.kind != ModelKind::Ridge && spec.heads.len() > 1;
     let params = match spec.kind {
         ModelKind::Ridge => None,
+        _ if multi => None,
         _ => Some(AttentionParams::from_spec(&spec, c)?),
+    };
+    // several heads: per-head constants, the Wigner covariance S and rank(G) (docs/multihead.md §2)
+    let heads = if multi {
+        Some(MultiHeadParams::from_spec(&spec, c)?)
+    } else {
+        None
+    };
+    let rank = if multi {
+        let acts: Vec<_> = spec
+            .heads
+            .iter()
+            .filter_map(|h| h.activation.as_ref())
+            .collect();
+        Some(HeadStats::of(&acts)?.rank()?)
+    } else {
+        None
     };
     let converged = points.iter().all(|p| p.converged);
     match args.format {
@@ -65,6 +87,18 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             });
             if let Some(o) = v.as_object_mut() {
                 o.extend(model_json(&spec));
+                if let Some(m) = &heads {
+                    let h = m.heads();
+                    let cov: Vec<Vec<f64>> =
+                        (0..h).map(|i| m.cov[i * h..(i + 1) * h].to_vec()).collect();
+                    o.insert(
+                        "heads".into(),
+                        serde_json::json!({
+                            "a1": m.a1, "s": m.s, "wigner_cov": cov, "gram_rank": rank,
+                            "combine": spec.attention.combine,
+                        }),
+                    );
+                }
             }
             println!("{}", serde_json::to_string_pretty(&v)?);
         }
@@ -90,10 +124,30 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 ]);
             }
             if f == Format::Table {
-                let extra = params
+                let mut extra = params
                     .as_ref()
                     .map(|p| format!(" a1={:.6} nu={:.6} s={:.6}", p.a1, p.nu, p.s))
                     .unwrap_or_default();
+                if let Some(m) = &heads {
+                    let h = m.heads();
+                    // quadrature noise (|x| < 1e-12, e.g. a1 of cos) shown as 0
+                    let fmt = |v: &[f64]| {
+                        v.iter()
+                            .map(|&x| format!("{:.6}", if x.abs() < 1e-12 { 0.0 } else { x }))
+                            .collect::<Vec<_>>()
+                            .join(",")
+                    };
+                    let rows: Vec<String> = (0..h)
+                        .map(|i| format!("[{}]", fmt(&m.cov[i * h..(i + 1) * h])))
+                        .collect();
+                    extra = format!(
+                        " a1=[{}] s=[{}] S=[{}] rank(G)={}",
+                        fmt(&m.a1),
+                        fmt(&m.s),
+                        rows.join(","),
+                        rank.unwrap_or(0)
+                    );
+                }
                 println!("# {} c={c}{extra}", spec.describe());
             }
             print!("{}", t.render(f));

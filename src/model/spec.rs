@@ -455,6 +455,12 @@ impl ModelSpec {
                 .map(|h| h.activation.as_ref().map_or("softmax", |a| a.name()))
                 .collect();
             s.push_str(&format!(" activation={}", acts.join(",")));
+            if self.heads.len() > 1 {
+                s.push_str(match self.attention.combine {
+                    Combine::Concat => " combine=concat",
+                    Combine::Sum => " combine=sum",
+                });
+            }
         }
         let means: Vec<String> = self.signal.means.iter().map(|m| vec_name(m)).collect();
         s.push_str(&format!(" means=[{}]", means.join(", ")));
