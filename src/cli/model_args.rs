@@ -118,25 +118,15 @@ impl ModelArgs {
             .collect::<Result<Vec<_>, _>>()?;
         let wk = parse_coords("wk", self.wk.as_deref().unwrap_or("0"))?;
         let wq = parse_coords("wq", self.wq.as_deref().unwrap_or("0"))?;
-        let mut spec = ModelSpec::single_head(
+        ModelSpec::equal_w_heads(
             self.model.unwrap_or(ModelKind::Attention),
-            acts[0].clone(),
+            &acts,
             self.snr.unwrap_or(1.0),
             &wk,
             &wq,
             self.diag.unwrap_or(Diag::Zero),
-        )?;
-        let head = spec.heads[0].clone();
-        for a in &acts[1..] {
-            let mut h = head.clone();
-            h.activation = Some(a.clone());
-            spec.heads.push(h);
-        }
-        if let Some(c) = self.combine {
-            spec.attention.combine = c.into();
-        }
-        spec.validate()?;
-        Ok(spec)
+            self.combine.map_or(Combine::Concat, Into::into),
+        )
     }
 }
 

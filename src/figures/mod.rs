@@ -11,7 +11,8 @@
 //!
 //! The registered ids (issue 6, SPEC §7): `fig1a fig1b fig1c` (ridge vs its equivalent,
 //! [`ridge`]), `att-gamma att-p att-snr` (E_A and E_RR vs gamma / p / SNR for tanh, relu, sign,
-//! cos with w = 0 / aligned / orthogonal / mismatched, [`attention`]) and `spec-kernel
+//! cos with w = 0 / aligned / orthogonal / mismatched, [`attention`]), `att-heads` (one head,
+//! two equal heads, two complementary heads, concatenated and summed, [`heads`]) and `spec-kernel
 //! spec-gram` (eigenvalue histograms of K and Phi^T Phi/n against the limiting density,
 //! [`spectral`]). Theory is always a line from [`crate::theory`], Monte Carlo always points with
 //! one-standard-error bars from [`crate::monte_carlo::simulate`]. `--quick` scales `n` down at
@@ -19,6 +20,7 @@
 //! paper's sizes.
 
 pub mod attention;
+pub mod heads;
 pub mod ridge;
 pub mod spectral;
 
@@ -60,6 +62,7 @@ pub fn registry() -> Vec<FigureSpec> {
         attention::ATT_GAMMA,
         attention::ATT_P,
         attention::ATT_SNR,
+        heads::ATT_HEADS,
         spectral::SPEC_KERNEL,
         spectral::SPEC_GRAM,
     ]

@@ -181,6 +181,34 @@ impl ModelSpec {
         Ok(spec)
     }
 
+    /// Several heads with the same `W = I + w_K w_Q^T` and diagonal convention, activations
+    /// `acts` (at least one), combined by `combine` (`docs/multihead.md`); signal as in
+    /// [`ModelSpec::single_head`]. One activation gives the single-head model.
+    pub fn equal_w_heads(
+        kind: ModelKind,
+        acts: &[Activation],
+        snr: f64,
+        wk: &[f64],
+        wq: &[f64],
+        diag: Diag,
+        combine: Combine,
+    ) -> Result<ModelSpec> {
+        let first = acts
+            .first()
+            .ok_or_else(|| Error::param("heads", "[]", "give at least one activation"))?;
+        let mut spec = Self::single_head(kind, first.clone(), snr, wk, wq, diag)?;
+        let head = spec.heads[0].clone();
+        for a in &acts[1..] {
+            spec.heads.push(Head {
+                activation: Some(a.clone()),
+                ..head.clone()
+            });
+        }
+        spec.attention.combine = combine;
+        spec.validate()?;
+        Ok(spec)
+    }
+
     /// Single-head convenience: `mu_1 = sqrt(snr) e_1` (the other means unchanged).
     pub fn set_snr(&mut self, snr: f64) {
         self.signal.means[0] = vec![snr.sqrt()];
