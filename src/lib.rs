@@ -30,6 +30,7 @@ pub mod plot;
 pub mod quadrature;
 pub mod random;
 pub mod report;
+pub mod report_heads;
 pub mod theory;
 pub mod tolerance;
 
