@@ -8,8 +8,9 @@
 //! 2. the deterministic equivalents of the concatenated and of the summed heads against each
 //!    head alone, at `gamma` and at `gamma/H` (equal heads give exactly `E_cat(gamma) =
 //!    E_1(gamma/H)`, so beating the best single head at `gamma/H` is what the extra heads buy
-//!    beyond a rescaling of `gamma`), for `W = I` and aligned `w_K = w_Q = e1`, on the gamma grid
-//!    [`crate::report::GAMMAS`]; ridge for reference;
+//!    beyond a rescaling of `gamma`), in each setting of [`ReportOptions::settings`] (`W = I`
+//!    and aligned `w_K = w_Q = e1`, or a model file's signal with every head taking head 1's
+//!    `W` and diagonal), on the gamma grid [`crate::report::GAMMAS`]; ridge for reference;
 //! 3. a Monte Carlo spot check of the concatenated and summed heads on the exact model (zero
 //!    diagonal, `n = 512`), each point accepted when `|MC - theory| <=`
 //!    [`crate::report::SPOT_TOL`].
@@ -18,17 +19,17 @@ use crate::activation::Activation;
 use crate::error::{Error, Result};
 use crate::format::{sci, Table};
 use crate::heads::HeadStats;
-use crate::model::{Combine, Diag, ModelKind, ModelSpec, SimConfig};
+use crate::model::{Combine, ModelSpec, SimConfig};
 use crate::monte_carlo::simulate;
 use crate::plot::{Plot, Series};
-use crate::report::{ReportOptions, GAMMAS, SPOT_GAMMAS, SPOT_TOL, WEIGHTS};
+use crate::report::{setting_spec, ReportOptions, GAMMAS, SPOT_GAMMAS, SPOT_TOL};
 use crate::theory::{model_path, ridge_point};
 
 /// One row: the head set and each head alone at one `(gamma, w)`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct HeadsRow {
-    /// Weight label.
-    pub weights: &'static str,
+    /// Setting label.
+    pub weights: String,
     /// Ridge parameter.
     pub gamma: f64,
     /// Concatenated heads.
@@ -63,8 +64,8 @@ impl HeadsRow {
 pub struct HeadsSpot {
     /// `concat` or `sum`.
     pub combine: &'static str,
-    /// Weight label.
-    pub weights: &'static str,
+    /// Setting label.
+    pub weights: String,
     /// Ridge parameter.
     pub gamma: f64,
     /// Theory.
@@ -104,8 +105,21 @@ pub struct HeadsReport {
 /// by at most ~1e3 at the smallest gamma: 1e-6 is far above both).
 const TIE_REL: f64 = 1e-6;
 
-fn spec_of(acts: &[Activation], snr: f64, w: &[f64; 3], combine: Combine) -> Result<ModelSpec> {
-    ModelSpec::equal_w_heads(ModelKind::Attention, acts, snr, w, w, Diag::Zero, combine)
+/// The setting `base` with one head per activation (each a copy of head 1 with its
+/// activation replaced), `||mu_1||^2 = snr`, combined by `combine`.
+fn spec_of(base: &ModelSpec, acts: &[Activation], snr: f64, combine: Combine) -> Result<ModelSpec> {
+    let mut s = setting_spec(base, &acts[0], snr);
+    let template = s.heads[0].clone();
+    s.heads = acts
+        .iter()
+        .map(|a| crate::model::Head {
+            activation: Some(a.clone()),
+            ..template.clone()
+        })
+        .collect();
+    s.attention.combine = combine;
+    s.validate()?;
+    Ok(s)
 }
 
 /// Builds the report for the head list `acts` (at least two).
@@ -123,11 +137,11 @@ pub fn check_heads(acts: &[Activation], opts: &ReportOptions) -> Result<HeadsRep
     let stats = HeadStats::of(&refs)?;
     let rank = stats.rank()?;
     let hh = acts.len() as f64;
+    let settings = opts.settings()?;
     let mut rows = Vec::new();
-    for (label, wk, wq) in WEIGHTS {
-        debug_assert_eq!(wk, wq);
+    for set in &settings {
         let e = |combine| -> Result<Vec<f64>> {
-            let s = spec_of(acts, opts.snr, &wk, combine)?;
+            let s = spec_of(&set.spec, acts, opts.snr, combine)?;
             Ok(model_path(&s, opts.c, &GAMMAS)?.iter().map(|t| t.e).collect())
         };
         let (cat, sum) = (e(Combine::Concat)?, e(Combine::Sum)?);
@@ -135,13 +149,13 @@ pub fn check_heads(acts: &[Activation], opts: &ReportOptions) -> Result<HeadsRep
         let mut single = Vec::new();
         let mut single_r = Vec::new();
         for a in acts {
-            let s = spec_of(std::slice::from_ref(a), opts.snr, &wk, Combine::Concat)?;
+            let s = spec_of(&set.spec, std::slice::from_ref(a), opts.snr, Combine::Concat)?;
             single.push(model_path(&s, opts.c, &GAMMAS)?);
             single_r.push(model_path(&s, opts.c, &rescaled)?);
         }
         for (k, &gamma) in GAMMAS.iter().enumerate() {
             rows.push(HeadsRow {
-                weights: label,
+                weights: set.label.clone(),
                 gamma,
                 e_cat: cat[k],
                 e_sum: sum[k],
@@ -155,8 +169,8 @@ pub fn check_heads(acts: &[Activation], opts: &ReportOptions) -> Result<HeadsRep
     let c_spot = spot_p as f64 / opts.n as f64;
     let mut spot = Vec::new();
     for (combine, cname) in [(Combine::Concat, "concat"), (Combine::Sum, "sum")] {
-        for (label, wk, _) in WEIGHTS {
-            let s = spec_of(acts, opts.snr, &wk, combine)?;
+        for set in &settings {
+            let s = spec_of(&set.spec, acts, opts.snr, combine)?;
             let mut cfg = SimConfig::new(s.clone());
             cfg.n = opts.n;
             cfg.p = spot_p;
@@ -169,7 +183,7 @@ pub fn check_heads(acts: &[Activation], opts: &ReportOptions) -> Result<HeadsRep
                 let tol = SPOT_TOL.at(pt.e.se, opts.n);
                 spot.push(HeadsSpot {
                     combine: cname,
-                    weights: label,
+                    weights: set.label.clone(),
                     gamma: pt.gamma,
                     theory: t.e,
                     mc: pt.e.mean,
@@ -227,14 +241,18 @@ fn verdict_line(names: &[&str], rank: usize, opts: &ReportOptions, rows: &[Heads
     format!(
         "{answer} (concat < best single head at γ/H: {cat_vs_rescaled}/{n}, at γ: \
          {cat_vs_best}/{n}; sum < best single head at γ: {sum_vs_best}/{n}); effective number of \
-         heads rank(G) = {rank} of {} (`{}` at c = {}, ‖μ‖² = {}, γ in [{}, {}], W = I and \
-         aligned).",
+         heads rank(G) = {rank} of {} (`{}` at c = {}, ‖μ‖² = {}, γ in [{}, {}], {}).",
         names.len(),
         names.join(", "),
         opts.c,
         opts.snr,
         GAMMAS[0],
         GAMMAS[GAMMAS.len() - 1],
+        if opts.model.is_some() {
+            "the model file's signal, every head with its head-1 W"
+        } else {
+            "W = I and aligned"
+        }
     )
 }
 
@@ -252,12 +270,17 @@ impl HeadsReport {
         let names: Vec<&str> = self.activations.iter().map(|a| a.name()).collect();
         let mut s = format!("{}\n\n", self.verdict);
         s.push_str(&format!(
-            "# Head-set report: `{}`\n\nModel: {hh} attention heads with zero-diagonal kernels, \
-             every head with the same W (W = I, or aligned w_K = w_Q = e1), concatenated \
+            "# Head-set report: `{}`\n\nModel: {hh} attention heads, every head with the same W \
+             and diagonal ({}), concatenated \
              (Φ = [X K_1; ...; X K_H]) or summed (Φ = Σ_h X K_h); c = p/n = {}, ‖μ‖² = {}, \
              μ = √snr e1. Lower E = better memorization. Theory: multi-head deterministic \
              equivalent (docs/multihead.md).\n\n",
             names.join(", "),
+            if o.model.is_some() {
+                "head 1 of the model file"
+            } else {
+                "zero diagonal; W = I, or aligned w_K = w_Q = e1"
+            },
             o.c,
             o.snr
         ));
@@ -334,7 +357,7 @@ impl HeadsReport {
         }
         s.push_str(&t.to_markdown());
         s.push_str(&format!(
-            "\n## Monte Carlo spot check\n\nExact model, zero diagonal, n = {}, p = {}, ‖μ‖² = \
+            "\n## Monte Carlo spot check\n\nExact model, n = {}, p = {}, ‖μ‖² = \
              {}, {} seeds, seed = {}; a point holds when |MC - theory| ≤ {} (as for one head). \
              Theory at c = p/n of the run.\n\n",
             o.n,
@@ -385,7 +408,8 @@ impl HeadsReport {
         let gs = crate::figures::logspace(GAMMAS[0], GAMMAS[GAMMAS.len() - 1], 41);
         let names: Vec<&str> = self.activations.iter().map(|a| a.name()).collect();
         let mut out = Vec::new();
-        for (label, wk, _) in WEIGHTS {
+        for set in self.options.settings()? {
+            let label = set.label.as_str();
             let mut p = Plot::new(
                 format!("heads {}: E vs γ ({label})", names.join(", ")),
                 "regularization γ",
@@ -394,7 +418,7 @@ impl HeadsReport {
             .log(true, true);
             let mut color = 0;
             for (combine, cname) in [(Combine::Concat, "concat"), (Combine::Sum, "sum")] {
-                let s = spec_of(&self.activations, o.snr, &wk, combine)?;
+                let s = spec_of(&set.spec, &self.activations, o.snr, combine)?;
                 let ys = model_path(&s, o.c, &gs)?.iter().map(|t| t.e).collect();
                 p = p.with(
                     Series::line(format!("Ē {cname} heads"), gs.clone(), ys).with_color(color),
@@ -416,7 +440,7 @@ impl HeadsReport {
                 color += 1;
             }
             for a in &self.activations {
-                let s = spec_of(std::slice::from_ref(a), o.snr, &wk, Combine::Concat)?;
+                let s = spec_of(&set.spec, std::slice::from_ref(a), o.snr, Combine::Concat)?;
                 let ys = model_path(&s, o.c, &gs)?.iter().map(|t| t.e).collect();
                 p = p.with(
                     Series::line(format!("Ē {} alone", a.name()), gs.clone(), ys)
@@ -431,7 +455,7 @@ impl HeadsReport {
             p = p
                 .with(Series::line("Ē_RR (ridge)", gs.clone(), rr).with_color(6))
                 .caption(format!(
-                    "heads {} ({label}: every head with the same W), zero diagonal, c = {}, \
+                    "heads {} ({label}: every head with the same W and diagonal), c = {}, \
                      ‖μ‖² = {}, μ = √snr e1; rank(G) = {}; MC: exact kernels, n = {}, p = {}, \
                      {} seeds, seed = {}, ± 1 SE.",
                     names.join(", "),
