@@ -5,7 +5,7 @@
 //! (no FAILS, no NaN) and review the git diff. With `CI=true` nothing is written and a
 //! mismatch fails.
 
-use rmt_verify::claim::{Budget, Status};
+use rmt_verify::claim::{Budget, Claim, Status};
 use rmt_verify::theorems;
 
 /// Ids that have a `#[test]` below. `every_claim_has_a_test` compares it with the registry:
@@ -20,6 +20,8 @@ const TESTED_IDS: &[&str] = &[
     "cor-random-inputs",
     "cor-alignment",
     "cor-a1-zero",
+    "ext-multihead-equivalent",
+    "ext-multihead-what-heads-buy",
 ];
 
 /// Runs claim `id` at the quick budget, asserts `Holds` (full report on failure), snapshots
@@ -109,6 +111,43 @@ fn cor_alignment() {
 #[test]
 fn cor_a1_zero() {
     check_and_snapshot("cor-a1-zero")
+}
+
+#[test]
+fn ext_multihead_equivalent() {
+    check_and_snapshot("ext-multihead-equivalent")
+}
+
+#[test]
+fn ext_multihead_what_heads_buy() {
+    check_and_snapshot("ext-multihead-what-heads-buy")
+}
+
+/// Negative controls of `ext-multihead-equivalent`: the theory with independent or fully
+/// shared nonlinear parts across heads must fail the agreement rows.
+#[test]
+fn ext_multihead_equivalent_wrong_covariance_fails() {
+    use rmt_verify::heads::CovVariant;
+    use rmt_verify::theorems::ext_multihead_equivalent::ExtMultiheadEquivalent;
+    for v in [CovVariant::Independent, CovVariant::Shared] {
+        let c = ExtMultiheadEquivalent { perturb: Some(v) };
+        let verdict = c.check(&Budget::quick()).expect("check runs");
+        assert_eq!(verdict.status, Status::Fails, "{v:?}:\n{}", verdict.report());
+        eprintln!("{v:?}: failing rows {:?}", verdict.failing_rows());
+    }
+}
+
+/// Negative controls of `ext-multihead-what-heads-buy`: counting heads instead of rank(G),
+/// or independent nonlinear parts across heads, must fail.
+#[test]
+fn ext_multihead_what_heads_buy_controls_fail() {
+    use rmt_verify::theorems::ext_multihead_what_heads_buy::{ExtMultiheadWhatHeadsBuy, Perturb};
+    for p in [Perturb::CountHeads, Perturb::Independent] {
+        let c = ExtMultiheadWhatHeadsBuy { perturb: Some(p) };
+        let verdict = c.check(&Budget::quick()).expect("check runs");
+        assert_eq!(verdict.status, Status::Fails, "{p:?}:\n{}", verdict.report());
+        eprintln!("{p:?}: failing rows {:?}", verdict.failing_rows());
+    }
 }
 
 /// Negative test: a1 off by 1e-6 (far above the 1e-10 / 1e-12 tolerances) must fail.

@@ -3,7 +3,7 @@
 
 use rmt_verify::heads::CovVariant;
 use rmt_verify::model::{Combine, ModelSpec};
-use rmt_verify::theory::multihead::{concat_lowrank, concat_pencil, sum_pencil};
+use rmt_verify::theory::multihead::{concat_lowrank, concat_path, concat_pencil, sum_pencil};
 use rmt_verify::theory::{
     attention_path, model_path, multihead_path, AttentionParams, MultiHeadParams,
 };
@@ -238,6 +238,15 @@ fn equal_heads_only_rescale_gamma() {
             let multi = model_path(&s, 0.5, &GAMMAS).unwrap();
             let g1: Vec<f64> = GAMMAS.iter().map(|g| g / scale).collect();
             let single = model_path(&one, 0.5, &g1).unwrap();
+            // model_path drops the dependent heads first; the whole pencil must agree too
+            let p = MultiHeadParams::from_spec(&s, 0.5).unwrap();
+            if combine == "concat" {
+                assert_eq!(p.effective_heads().unwrap().unwrap().heads(), 1);
+                let full = concat_path(&p, &GAMMAS).unwrap();
+                for (a, b) in full.iter().zip(&single) {
+                    assert!((a.e - b.e).abs() < 1e-9, "H={hh} full pencil: {} vs {}", a.e, b.e);
+                }
+            }
             for (a, b) in multi.iter().zip(&single) {
                 // rank-deficient S: the pencil is ill-conditioned like 1/gamma^2 (§4.5)
                 assert!((a.e - b.e).abs() < 1e-9, "H={hh} {combine}: {} vs {}", a.e, b.e);
@@ -316,6 +325,33 @@ fn continuation_to_small_gamma() {
     let pts = model_path(&s1, 0.5, &gs[2..]).unwrap();
     assert!(pts.iter().all(|p| p.converged));
     assert!((pts[0].e - 0.5).abs() < 0.01, "{}", pts[0].e);
+}
+
+/// Linearly dependent heads with a common W are dropped exactly (`docs/multihead.md §5b`):
+/// `relu, |x|, x` has two effective heads; different W_h are kept.
+#[test]
+fn dependent_heads_are_dropped() {
+    let s = spec("[[1.0]]", &[("relu", ""), ("abs", ""), ("linear", "")], "concat");
+    let p = MultiHeadParams::from_spec(&s, 0.5).unwrap();
+    let q = p.effective_heads().unwrap().unwrap();
+    assert_eq!(q.heads(), 2);
+    let gs = [1e-3, 0.1];
+    let (a, b) = (concat_path(&p, &gs).unwrap(), concat_path(&q, &gs).unwrap());
+    for (x, y) in a.iter().zip(&b) {
+        assert!((x.e - y.e).abs() < 1e-9, "{} vs {}", x.e, y.e);
+    }
+    let (s1, c1) = config("C1");
+    assert!(MultiHeadParams::from_spec(&s1, c1)
+        .unwrap()
+        .effective_heads()
+        .unwrap()
+        .is_none());
+    let (s2, c2) = config("C2");
+    assert!(MultiHeadParams::from_spec(&s2, c2)
+        .unwrap()
+        .effective_heads()
+        .unwrap()
+        .is_none());
 }
 
 #[test]

@@ -1,12 +1,15 @@
 //! Every result of the paper as an executable [`Claim`](crate::Claim), in paper order.
 //!
-//! One module per lemma / proposition / theorem; [`registry`] lists them.
+//! One module per lemma / proposition / theorem; [`registry`] lists them. The `ext-*` claims are
+//! extensions beyond the paper (several heads: `docs/multihead.md`).
 
 use crate::claim::Claim;
 
 pub mod cor_a1_zero;
 pub mod cor_alignment;
 pub mod cor_random_inputs;
+pub mod ext_multihead_equivalent;
+pub mod ext_multihead_what_heads_buy;
 pub mod lem_hermite_expansion;
 pub mod lem_kernel_linearization;
 pub mod prop1_resolvent_equivalent;
@@ -26,6 +29,8 @@ pub fn registry() -> Vec<Box<dyn Claim>> {
         Box::new(cor_random_inputs::CorRandomInputs::default()),
         Box::new(cor_alignment::CorAlignment::default()),
         Box::new(cor_a1_zero::CorA1Zero::default()),
+        Box::new(ext_multihead_equivalent::ExtMultiheadEquivalent::default()),
+        Box::new(ext_multihead_what_heads_buy::ExtMultiheadWhatHeadsBuy::default()),
     ]
 }
 

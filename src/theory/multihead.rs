@@ -102,9 +102,26 @@ impl MultiHeadParams {
         geometry: Geometry,
         wlow: Vec<Vec<f64>>,
     ) -> Result<Self> {
+        let p = MultiHeadParams {
+            c,
+            a1,
+            s,
+            cov,
+            combine,
+            geometry,
+            wlow,
+        };
+        p.validate()?;
+        Ok(p)
+    }
+
+    /// Checks the fields (as [`MultiHeadParams::new`]); run again by [`multihead_path`], since
+    /// the fields are public.
+    pub fn validate(&self) -> Result<()> {
+        let (c, a1, s, cov, wlow) = (self.c, &self.a1, &self.s, &self.cov, &self.wlow);
         require_positive("c", c)?;
         let h = a1.len();
-        let d = geometry.d;
+        let d = self.geometry.d;
         if h == 0 {
             return Err(Error::param("heads", "[]", "need at least one head"));
         }
@@ -120,29 +137,23 @@ impl MultiHeadParams {
         }
         if a1
             .iter()
-            .chain(&s)
-            .chain(&cov)
+            .chain(s)
+            .chain(cov)
             .chain(wlow.iter().flatten())
             .any(|v| !v.is_finite())
         {
             return Err(Error::param("heads", "", "non-finite head constant"));
         }
-        if !crate::heads::is_psd(&cov, h, 1e-12)? {
+        if (0..h).any(|i| (0..i).any(|j| cov[i * h + j] != cov[j * h + i]))
+            || !crate::heads::is_psd(cov, h, 1e-12)?
+        {
             return Err(Error::param(
                 "heads",
                 format!("{cov:?}"),
-                "the Wigner covariance must be positive semi-definite",
+                "the Wigner covariance must be symmetric positive semi-definite",
             ));
         }
-        Ok(MultiHeadParams {
-            c,
-            a1,
-            s,
-            cov,
-            combine,
-            geometry,
-            wlow,
-        })
+        Ok(())
     }
 
     /// Number of heads.
@@ -155,6 +166,73 @@ impl MultiHeadParams {
     pub fn with_cov_variant(mut self, v: CovVariant) -> Self {
         self.cov = v.apply(&self.cov, self.heads());
         self
+    }
+
+    /// Heads that all share the same `W` can be mixed by any orthogonal `U` without changing
+    /// `Phi_cat^T Phi_cat = sum_h K_h^T X^T X K_h` (`docs/multihead.md §5b`): `a -> U a`,
+    /// `s -> U s`, `S -> U S U^T`. Rotating to the eigenvectors of `a a^T + S + s s^T` and
+    /// dropping the directions with a zero eigenvalue (below [`crate::heads::RANK_REL_TOL`]
+    /// relative: heads that are exactly linear combinations of the others, e.g. two equal
+    /// activations, or `relu, |x|, x`) gives an equivalent model with fewer heads and a
+    /// well-conditioned pencil (the full pencil of linearly dependent heads is singular in the
+    /// dependent directions and its Newton stalls near `1e-13` below `gamma ~ 1e-5`).
+    /// `None` when the `W_h` differ or no head can be dropped.
+    pub fn effective_heads(&self) -> Result<Option<MultiHeadParams>> {
+        let h = self.heads();
+        if h < 2 || self.wlow.iter().any(|w| w != &self.wlow[0]) {
+            return Ok(None);
+        }
+        let mut m = self.cov.clone();
+        for i in 0..h {
+            for j in 0..h {
+                m[i * h + j] += self.a1[i] * self.a1[j] + self.s[i] * self.s[j];
+            }
+        }
+        let mat = faer::Mat::from_fn(h, h, |i, j| m[i * h + j]);
+        let (vals, u) = crate::linalg::sym_eigen(mat.as_ref(), true)?;
+        let Some(u) = u else { return Ok(None) };
+        let top = vals.iter().copied().fold(0.0, f64::max);
+        let keep: Vec<usize> = (0..h)
+            .filter(|&k| vals[k] > crate::heads::RANK_REL_TOL * top)
+            .collect();
+        if keep.is_empty() || keep.len() == h {
+            return Ok(None);
+        }
+        let rot = |v: &[f64]| -> Vec<f64> {
+            keep.iter()
+                .map(|&k| (0..h).map(|i| u[(i, k)] * v[i]).sum())
+                .collect()
+        };
+        let r = keep.len();
+        let mut cov = vec![0.0; r * r];
+        for (x, &k) in keep.iter().enumerate() {
+            for (y, &l) in keep.iter().enumerate() {
+                cov[x * r + y] = (0..h)
+                    .map(|i| {
+                        (0..h)
+                            .map(|j| u[(i, k)] * self.cov[i * h + j] * u[(j, l)])
+                            .sum::<f64>()
+                    })
+                    .sum();
+            }
+        }
+        // exact symmetry (the pencil checks it bit for bit)
+        for x in 0..r {
+            for y in 0..x {
+                let v = 0.5 * (cov[x * r + y] + cov[y * r + x]);
+                cov[x * r + y] = v;
+                cov[y * r + x] = v;
+            }
+        }
+        Ok(Some(MultiHeadParams {
+            c: self.c,
+            a1: rot(&self.a1),
+            s: rot(&self.s),
+            cov,
+            combine: self.combine,
+            geometry: self.geometry.clone(),
+            wlow: vec![self.wlow[0].clone(); r],
+        }))
     }
 
     /// Summed heads as one head (`docs/multihead.md §3`): `a1 = A = sum a1_h`,
@@ -430,13 +508,23 @@ pub fn sum_pencil(p: &MultiHeadParams) -> Result<(Pencil, LowRank)> {
 }
 
 /// The path of the multi-head equivalent (any order of `gammas`; output in input order; solver
-/// status on every point): concatenation by [`concat_pencil`], sum by
+/// status on every point): concatenation by [`concat_pencil`] (after dropping linearly
+/// dependent heads with [`MultiHeadParams::effective_heads`]), sum by
 /// [`MultiHeadParams::sum_reduction`].
 pub fn multihead_path(p: &MultiHeadParams, gammas: &[f64]) -> Result<Vec<TheoryPoint>> {
+    p.validate()?;
     match p.combine {
-        Combine::Concat => pencil_path(&concat_pencil(p)?, &concat_lowrank(p), gammas),
+        Combine::Concat => match p.effective_heads()? {
+            Some(q) => concat_path(&q, gammas),
+            None => concat_path(p, gammas),
+        },
         Combine::Sum => attention_path(&p.sum_reduction()?, gammas),
     }
+}
+
+/// The concatenation pencil's path for `p` as given (no head reduction).
+pub fn concat_path(p: &MultiHeadParams, gammas: &[f64]) -> Result<Vec<TheoryPoint>> {
+    pencil_path(&concat_pencil(p)?, &concat_lowrank(p), gammas)
 }
 
 /// One point of [`multihead_path`].
