@@ -52,10 +52,7 @@ impl HeadStats {
             .collect::<Result<Vec<_>>>()?;
         let a1: Vec<f64> = coeffs.iter().map(|c| c.a1).collect();
         let mut gram = vec![0.0; h * h];
-        let mut error = coeffs
-            .iter()
-            .map(|c| c.error_estimate)
-            .fold(0.0, f64::max);
+        let mut error = coeffs.iter().map(|c| c.error_estimate).fold(0.0, f64::max);
         for i in 0..h {
             // nu >= a1^2 up to quadrature noise (as in AttentionParams::from_spec)
             gram[i * h + i] = coeffs[i].nu.max(a1[i] * a1[i]);
@@ -212,7 +209,13 @@ mod tests {
             (
                 "tanh",
                 "tanh",
-                [0.6057055096, 0.6057055096, 0.0274153260, 0.0274153260, 0.0274153260],
+                [
+                    0.6057055096,
+                    0.6057055096,
+                    0.0274153260,
+                    0.0274153260,
+                    0.0274153260,
+                ],
                 1.0,
             ),
             (
@@ -230,13 +233,25 @@ mod tests {
             (
                 "tanh",
                 "sign",
-                [0.6057055096, 0.7978845608, 0.0274153260, 0.0726962413, 0.3633802276],
+                [
+                    0.6057055096,
+                    0.7978845608,
+                    0.0274153260,
+                    0.0726962413,
+                    0.3633802276,
+                ],
                 0.72834074,
             ),
             (
                 "sin",
                 "tanh",
-                [0.6065306597, 0.6057055096, 0.0644529172, 0.0405056819, 0.0274153260],
+                [
+                    0.6065306597,
+                    0.6057055096,
+                    0.0644529172,
+                    0.0405056819,
+                    0.0274153260,
+                ],
                 0.96360257,
             ),
             (
@@ -269,12 +284,24 @@ mod tests {
     fn cross_moment_equals_hermite_sum_for_smooth_pairs() {
         // S_12 = sum_{k>=2} a_k^(1) a_k^(2); smooth activations: coefficients decay fast,
         // the truncated sum at K = 60 is exact to ~1e-14.
-        for (a, b) in [("tanh", "sin"), ("tanh", "erf"), ("cos", "quad"), ("gelu", "silu")] {
+        for (a, b) in [
+            ("tanh", "sin"),
+            ("tanh", "erf"),
+            ("cos", "quad"),
+            ("gelu", "silu"),
+        ] {
             let (x, y) = (Activation::parse(a).unwrap(), Activation::parse(b).unwrap());
-            let (hx, hy) = (hermite_coeffs(&x, 60).unwrap(), hermite_coeffs(&y, 60).unwrap());
+            let (hx, hy) = (
+                hermite_coeffs(&x, 60).unwrap(),
+                hermite_coeffs(&y, 60).unwrap(),
+            );
             let sum: f64 = (2..=60).map(|k| hx.a[k] * hy.a[k]).sum();
             let s = HeadStats::of(&[&x, &y]).unwrap();
-            assert!((s.s(0, 1) - sum).abs() < 1e-11, "{a},{b}: {} vs {sum}", s.s(0, 1));
+            assert!(
+                (s.s(0, 1) - sum).abs() < 1e-11,
+                "{a},{b}: {} vs {sum}",
+                s.s(0, 1)
+            );
         }
     }
 

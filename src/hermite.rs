@@ -512,22 +512,16 @@ pub fn cross_moment(f: &Activation, g: &Activation) -> Result<(f64, f64)> {
     let half_width = admissibility(f)?.max(admissibility(g)?);
     let mut breaks = f.breakpoints();
     breaks.extend(g.breakpoints());
-    let centred = |rule: &dyn Fn(&dyn Fn(f64) -> f64) -> Result<(f64, f64)>| -> Result<(f64, f64)> {
-        let (mf, ef) = rule(&|x| f.eval(x))?;
-        let (mg, eg) = rule(&|x| g.eval(x))?;
-        let (v, e) = rule(&|x| (f.eval(x) - mf) * (g.eval(x) - mg))?;
-        Ok((v, e + ef * eg))
-    };
     let (v, e) = if breaks.is_empty() {
         // Gauss–Hermite at N and 2N; keep the pair with the smallest difference.
+        let q = |n: usize| -> Result<f64> {
+            let rule = gauss_hermite(n)?;
+            let mf = rule.expect(|x| f.eval(x));
+            let mg = rule.expect(|x| g.eval(x));
+            Ok(rule.expect(|x| (f.eval(x) - mf) * (g.eval(x) - mg)))
+        };
         let mut best = (f64::NAN, f64::INFINITY);
         for w in GH_ORDERS.windows(2) {
-            let q = |n: usize| -> Result<f64> {
-                let rule = gauss_hermite(n)?;
-                let mf = rule.expect(|x| f.eval(x));
-                let mg = rule.expect(|x| g.eval(x));
-                Ok(rule.expect(|x| (f.eval(x) - mf) * (g.eval(x) - mg)))
-            };
             let (a, b) = (q(w[0])?, q(w[1])?);
             let err = (a - b).abs();
             if err < best.1 {
@@ -541,15 +535,24 @@ pub fn cross_moment(f: &Activation, g: &Activation) -> Result<(f64, f64)> {
         }
         best
     } else {
-        centred(&|h: &dyn Fn(f64) -> f64| {
+        // two tanh-sinh passes with different chunks: value and error estimate
+        let integrate = |h: &dyn Fn(f64) -> f64| -> Result<(f64, f64)> {
             let p = gaussian_expectation_chunked(h, &breaks, half_width, TS_TARGET, TS_CHUNKS[0])?;
             let q = gaussian_expectation_chunked(h, &breaks, half_width, TS_TARGET, TS_CHUNKS[1])?;
             Ok((p.value, p.error.max(q.error) + (p.value - q.value).abs()))
-        })?
+        };
+        let (mf, ef) = integrate(&|x| f.eval(x))?;
+        let (mg, eg) = integrate(&|x| g.eval(x))?;
+        let (v, e) = integrate(&|x| (f.eval(x) - mf) * (g.eval(x) - mg))?;
+        (v, e + ef * eg)
     };
     if !v.is_finite() {
         return Err(Error::Quadrature {
-            detail: format!("non-finite cross moment of `{}` and `{}`", f.name(), g.name()),
+            detail: format!(
+                "non-finite cross moment of `{}` and `{}`",
+                f.name(),
+                g.name()
+            ),
         });
     }
     Ok((v, e))

@@ -142,14 +142,22 @@ pub fn check_heads(acts: &[Activation], opts: &ReportOptions) -> Result<HeadsRep
     for set in &settings {
         let e = |combine| -> Result<Vec<f64>> {
             let s = spec_of(&set.spec, acts, opts.snr, combine)?;
-            Ok(model_path(&s, opts.c, &GAMMAS)?.iter().map(|t| t.e).collect())
+            Ok(model_path(&s, opts.c, &GAMMAS)?
+                .iter()
+                .map(|t| t.e)
+                .collect())
         };
         let (cat, sum) = (e(Combine::Concat)?, e(Combine::Sum)?);
         let rescaled: Vec<f64> = GAMMAS.iter().map(|g| g / hh).collect();
         let mut single = Vec::new();
         let mut single_r = Vec::new();
         for a in acts {
-            let s = spec_of(&set.spec, std::slice::from_ref(a), opts.snr, Combine::Concat)?;
+            let s = spec_of(
+                &set.spec,
+                std::slice::from_ref(a),
+                opts.snr,
+                Combine::Concat,
+            )?;
             single.push(model_path(&s, opts.c, &GAMMAS)?);
             single_r.push(model_path(&s, opts.c, &rescaled)?);
         }
@@ -302,7 +310,8 @@ impl HeadsReport {
                 t.push([
                     format!("{}, {}", h + 1, g + 1),
                     sci(clean(st.s(h, g)), 6),
-                    st.rho(h, g).map_or("-".into(), |r| format!("{:.4}", clean(r))),
+                    st.rho(h, g)
+                        .map_or("-".into(), |r| format!("{:.4}", clean(r))),
                 ]);
             }
         }
@@ -443,8 +452,7 @@ impl HeadsReport {
                 let s = spec_of(&set.spec, std::slice::from_ref(a), o.snr, Combine::Concat)?;
                 let ys = model_path(&s, o.c, &gs)?.iter().map(|t| t.e).collect();
                 p = p.with(
-                    Series::line(format!("Ē {} alone", a.name()), gs.clone(), ys)
-                        .with_color(color),
+                    Series::line(format!("Ē {} alone", a.name()), gs.clone(), ys).with_color(color),
                 );
                 color += 1;
             }

@@ -132,7 +132,12 @@ fn ext_multihead_equivalent_wrong_covariance_fails() {
     for v in [CovVariant::Independent, CovVariant::Shared] {
         let c = ExtMultiheadEquivalent { perturb: Some(v) };
         let verdict = c.check(&Budget::quick()).expect("check runs");
-        assert_eq!(verdict.status, Status::Fails, "{v:?}:\n{}", verdict.report());
+        assert_eq!(
+            verdict.status,
+            Status::Fails,
+            "{v:?}:\n{}",
+            verdict.report()
+        );
         eprintln!("{v:?}: failing rows {:?}", verdict.failing_rows());
     }
 }
@@ -145,7 +150,12 @@ fn ext_multihead_what_heads_buy_controls_fail() {
     for p in [Perturb::CountHeads, Perturb::Independent] {
         let c = ExtMultiheadWhatHeadsBuy { perturb: Some(p) };
         let verdict = c.check(&Budget::quick()).expect("check runs");
-        assert_eq!(verdict.status, Status::Fails, "{p:?}:\n{}", verdict.report());
+        assert_eq!(
+            verdict.status,
+            Status::Fails,
+            "{p:?}:\n{}",
+            verdict.report()
+        );
         eprintln!("{p:?}: failing rows {:?}", verdict.failing_rows());
     }
 }

@@ -33,8 +33,17 @@ fn theory_with_heads_flag_matches_the_reference() {
     assert_eq!(v["spec"]["heads"].as_array().unwrap().len(), 2);
     // summed: one head with activation tanh + cos (docs/multihead.md §3)
     let (code, out, _) = run(&[
-        "theory", "--heads", "tanh,cos", "--combine", "sum", "--c", "0.5", "--gamma", "0.01",
-        "--format", "json",
+        "theory",
+        "--heads",
+        "tanh,cos",
+        "--combine",
+        "sum",
+        "--c",
+        "0.5",
+        "--gamma",
+        "0.01",
+        "--format",
+        "json",
     ]);
     assert_eq!(code, 0);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
@@ -62,7 +71,15 @@ fn bad_head_lists_exit_2_with_one_line() {
         &["theory", "--heads", "tanh,", "--c", "0.5"][..],
         &["theory", "--heads", "tanh,tanhh", "--c", "0.5"][..],
         &["theory", "--heads", "max(x,0", "--c", "0.5"][..],
-        &["theory", "--heads", "tanh,cos", "--activation", "relu", "--c", "0.5"][..],
+        &[
+            "theory",
+            "--heads",
+            "tanh,cos",
+            "--activation",
+            "relu",
+            "--c",
+            "0.5",
+        ][..],
         &["simulate", "--heads", "tanh,cos", "--combine", "mean"][..],
         &["check-activation", "--heads", "tanh"][..],
         &["check-activation", "tanh", "--heads", "tanh,cos"][..],

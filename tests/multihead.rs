@@ -24,15 +24,28 @@ const MU2: &str = "wk = [[0.6, 0.8]]\nwq = [[0.6, 0.8]]";
 /// The configurations of `docs/multihead.md §8`.
 fn config(name: &str) -> (ModelSpec, f64) {
     match name {
-        "C1" => (spec("[[1.0]]", &[("tanh", E1), ("tanh", E2)], "concat"), 0.5),
+        "C1" => (
+            spec("[[1.0]]", &[("tanh", E1), ("tanh", E2)], "concat"),
+            0.5,
+        ),
         "C2" => (spec("[[1.0]]", &[("tanh", ""), ("cos", "")], "concat"), 0.5),
-        "C3" => (spec("[[1.0]]", &[("relu", ""), ("quad", "")], "concat"), 0.25),
+        "C3" => (
+            spec("[[1.0]]", &[("relu", ""), ("quad", "")], "concat"),
+            0.25,
+        ),
         "C4b" => (
-            spec("[[1.0], [0.6, 0.8]]", &[("tanh", E1), ("tanh", MU2)], "concat"),
+            spec(
+                "[[1.0], [0.6, 0.8]]",
+                &[("tanh", E1), ("tanh", MU2)],
+                "concat",
+            ),
             0.5,
         ),
         "C5" => (spec("[[1.0]]", &[("tanh", E1), ("tanh", E2)], "sum"), 0.5),
-        "C6" => (spec("[[1.0]]", &[("tanh", ""), ("sign", "")], "concat"), 0.5),
+        "C6" => (
+            spec("[[1.0]]", &[("tanh", ""), ("sign", "")], "concat"),
+            0.5,
+        ),
         _ => unreachable!(),
     }
 }
@@ -42,16 +55,40 @@ const REFERENCE: [(&str, CovVariant, f64, f64, f64); 27] = [
     ("C1", CovVariant::Correct, 0.01, 27.2049950100, 0.2547696566),
     ("C1", CovVariant::Correct, 0.1, 3.3645627369, 0.3017465054),
     ("C1", CovVariant::Correct, 1.0, 0.4171182937, 0.3798551013),
-    ("C1", CovVariant::Independent, 0.01, 15.5265905112, 0.1018324400),
-    ("C1", CovVariant::Independent, 0.1, 2.9437886150, 0.2344759255),
-    ("C1", CovVariant::Independent, 1.0, 0.4097359852, 0.3660608406),
+    (
+        "C1",
+        CovVariant::Independent,
+        0.01,
+        15.5265905112,
+        0.1018324400,
+    ),
+    (
+        "C1",
+        CovVariant::Independent,
+        0.1,
+        2.9437886150,
+        0.2344759255,
+    ),
+    (
+        "C1",
+        CovVariant::Independent,
+        1.0,
+        0.4097359852,
+        0.3660608406,
+    ),
     ("C2", CovVariant::Correct, 0.01, 11.4539449370, 0.0703383656),
     ("C2", CovVariant::Correct, 0.1, 2.4887451918, 0.1772347068),
     ("C2", CovVariant::Correct, 1.0, 0.4364239361, 0.3466762523),
     ("C3", CovVariant::Correct, 0.01, 26.2483233511, 0.2555192299),
     ("C3", CovVariant::Correct, 0.1, 2.9035841701, 0.2714758403),
     ("C3", CovVariant::Correct, 1.0, 0.3646629383, 0.3138119864),
-    ("C4b", CovVariant::Correct, 0.01, 29.9108933887, 0.2801151179),
+    (
+        "C4b",
+        CovVariant::Correct,
+        0.01,
+        29.9108933887,
+        0.2801151179,
+    ),
     ("C4b", CovVariant::Correct, 0.1, 3.6926728032, 0.3317061871),
     ("C4b", CovVariant::Correct, 1.0, 0.4562861246, 0.4163357485),
     ("C5", CovVariant::Correct, 0.01, 26.7778611374, 0.2568230040),
@@ -60,9 +97,27 @@ const REFERENCE: [(&str, CovVariant, f64, f64, f64); 27] = [
     ("C6", CovVariant::Correct, 0.01, 12.9056476494, 0.0866955416),
     ("C6", CovVariant::Correct, 0.1, 2.5237608093, 0.1878918265),
     ("C6", CovVariant::Correct, 1.0, 0.4097519827, 0.3416880797),
-    ("C6", CovVariant::Independent, 0.01, 10.7518649388, 0.0675333490),
-    ("C6", CovVariant::Independent, 0.1, 2.2933431507, 0.1637925136),
-    ("C6", CovVariant::Independent, 1.0, 0.3953624185, 0.3213702976),
+    (
+        "C6",
+        CovVariant::Independent,
+        0.01,
+        10.7518649388,
+        0.0675333490,
+    ),
+    (
+        "C6",
+        CovVariant::Independent,
+        0.1,
+        2.2933431507,
+        0.1637925136,
+    ),
+    (
+        "C6",
+        CovVariant::Independent,
+        1.0,
+        0.3953624185,
+        0.3213702976,
+    ),
     // ridge rows of §8 are checked in `ridge_reference_values`
     ("C1", CovVariant::Correct, 0.01, 27.2049950100, 0.2547696566),
     ("C2", CovVariant::Correct, 0.1, 2.4887451918, 0.1772347068),
@@ -169,7 +224,11 @@ fn ridge_reference_values() {
         let (mut s, c) = config(name);
         s.kind = rmt_verify::model::ModelKind::Ridge;
         let pt = &model_path(&s, c, &[gamma]).unwrap()[0];
-        assert!((pt.yqy - q).abs() <= REF_TOL * q, "{name}: q {} vs {q}", pt.yqy);
+        assert!(
+            (pt.yqy - q).abs() <= REF_TOL * q,
+            "{name}: q {} vs {q}",
+            pt.yqy
+        );
         assert!((pt.e - e).abs() <= REF_TOL, "{name}: E {} vs {e}", pt.e);
     }
 }
@@ -181,12 +240,16 @@ const GAMMAS: [f64; 4] = [1e-3, 0.01, 0.1, 1.0];
 /// amplified by the conditioning of the reduced system (~1/gamma = 1e3).
 #[test]
 fn one_head_equals_the_single_head_theory() {
-    for (act, w) in [("tanh", E1), ("relu", ""), ("sign", "wk = [[1.0]]\nwq = [[0.0, 1.0]]")] {
+    for (act, w) in [
+        ("tanh", E1),
+        ("relu", ""),
+        ("sign", "wk = [[1.0]]\nwq = [[0.0, 1.0]]"),
+    ] {
         for combine in ["concat", "sum"] {
             let s = spec("[[1.0]]", &[(act, w)], combine);
             let p = MultiHeadParams::from_spec(&s, 0.5).unwrap();
-            let single = attention_path(&AttentionParams::from_spec(&s, 0.5).unwrap(), &GAMMAS)
-                .unwrap();
+            let single =
+                attention_path(&AttentionParams::from_spec(&s, 0.5).unwrap(), &GAMMAS).unwrap();
             let multi = match combine {
                 "concat" => rmt_verify::theory::attention::pencil_path(
                     &concat_pencil(&p).unwrap(),
@@ -197,7 +260,12 @@ fn one_head_equals_the_single_head_theory() {
                 _ => multihead_path(&p, &GAMMAS).unwrap(),
             };
             for (a, b) in single.iter().zip(&multi) {
-                assert!((a.e - b.e).abs() < 1e-10, "{act} {combine}: {} vs {}", a.e, b.e);
+                assert!(
+                    (a.e - b.e).abs() < 1e-10,
+                    "{act} {combine}: {} vs {}",
+                    a.e,
+                    b.e
+                );
                 assert!((a.yqy - b.yqy).abs() < 1e-10 * a.yqy.max(1.0));
                 assert!((a.trq - b.trq).abs() < 1e-10 * a.trq.max(1.0));
             }
@@ -211,13 +279,15 @@ fn one_head_equals_the_single_head_theory() {
 fn sum_pencil_equals_the_reduction() {
     let s = spec(
         "[[1.0]]",
-        &[("tanh", E1), ("relu", "wk = [[0.0, 1.0]]\nwq = [[0.0, 0.0, 1.0]]")],
+        &[
+            ("tanh", E1),
+            ("relu", "wk = [[0.0, 1.0]]\nwq = [[0.0, 0.0, 1.0]]"),
+        ],
         "sum",
     );
     let p = MultiHeadParams::from_spec(&s, 0.5).unwrap();
     let (pen, low) = sum_pencil(&p).unwrap();
-    let direct =
-        rmt_verify::theory::attention::pencil_path(&pen, &low, &GAMMAS).unwrap();
+    let direct = rmt_verify::theory::attention::pencil_path(&pen, &low, &GAMMAS).unwrap();
     let reduced = multihead_path(&p, &GAMMAS).unwrap();
     for (a, b) in direct.iter().zip(&reduced) {
         assert!((a.e - b.e).abs() < 1e-10, "{} vs {}", a.e, b.e);
@@ -244,12 +314,22 @@ fn equal_heads_only_rescale_gamma() {
                 assert_eq!(p.effective_heads().unwrap().unwrap().heads(), 1);
                 let full = concat_path(&p, &GAMMAS).unwrap();
                 for (a, b) in full.iter().zip(&single) {
-                    assert!((a.e - b.e).abs() < 1e-9, "H={hh} full pencil: {} vs {}", a.e, b.e);
+                    assert!(
+                        (a.e - b.e).abs() < 1e-9,
+                        "H={hh} full pencil: {} vs {}",
+                        a.e,
+                        b.e
+                    );
                 }
             }
             for (a, b) in multi.iter().zip(&single) {
                 // rank-deficient S: the pencil is ill-conditioned like 1/gamma^2 (§4.5)
-                assert!((a.e - b.e).abs() < 1e-9, "H={hh} {combine}: {} vs {}", a.e, b.e);
+                assert!(
+                    (a.e - b.e).abs() < 1e-9,
+                    "H={hh} {combine}: {} vs {}",
+                    a.e,
+                    b.e
+                );
                 if combine == "concat" {
                     assert!((a.trq - b.trq / hh as f64).abs() < 1e-9 * a.trq);
                 }
@@ -331,7 +411,11 @@ fn continuation_to_small_gamma() {
 /// `relu, |x|, x` has two effective heads; different W_h are kept.
 #[test]
 fn dependent_heads_are_dropped() {
-    let s = spec("[[1.0]]", &[("relu", ""), ("abs", ""), ("linear", "")], "concat");
+    let s = spec(
+        "[[1.0]]",
+        &[("relu", ""), ("abs", ""), ("linear", "")],
+        "concat",
+    );
     let p = MultiHeadParams::from_spec(&s, 0.5).unwrap();
     let q = p.effective_heads().unwrap().unwrap();
     assert_eq!(q.heads(), 2);

@@ -36,7 +36,8 @@ fn naive_kernel(x: &Mat<f64>, act: &str, wk: &[f64], wq: &[f64]) -> Mat<f64> {
     let (p, n) = (x.nrows(), x.ncols());
     let a = Activation::parse(act).unwrap();
     let mean = hermite_coeffs(&a, 2).unwrap().mean;
-    let proj = |w: &[f64], j: usize| -> f64 { w.iter().enumerate().map(|(k, v)| v * x[(k, j)]).sum() };
+    let proj =
+        |w: &[f64], j: usize| -> f64 { w.iter().enumerate().map(|(k, v)| v * x[(k, j)]).sum() };
     Mat::from_fn(n, n, |i, j| {
         if i == j {
             return 0.0;
@@ -59,7 +60,11 @@ fn features_equal_the_naive_construction() {
         let want = match combine {
             Combine::Concat => {
                 let (a, b) = (&x * &k1, &x * &k2);
-                Mat::from_fn(60, 70, |i, j| if i < 30 { a[(i, j)] } else { b[(i - 30, j)] })
+                Mat::from_fn(
+                    60,
+                    70,
+                    |i, j| if i < 30 { a[(i, j)] } else { b[(i - 30, j)] },
+                )
             }
             Combine::Sum => &x * &k1 + &x * &k2,
         };
@@ -114,11 +119,22 @@ fn several_heads_do_not_depend_on_thread_count() {
         let bits = |r: &rmt_verify::monte_carlo::SimResult| -> Vec<u64> {
             r.replicates
                 .iter()
-                .flat_map(|x| x.e.iter().chain(&x.trq).map(|v| v.to_bits()).collect::<Vec<_>>())
+                .flat_map(|x| {
+                    x.e.iter()
+                        .chain(&x.trq)
+                        .map(|v| v.to_bits())
+                        .collect::<Vec<_>>()
+                })
                 .collect()
         };
         let (r1, r3) = (run(1), run(3));
-        assert_eq!(bits(&r1), bits(&r3), "{:?} {:?}", c.spec.kind, c.spec.attention.combine);
+        assert_eq!(
+            bits(&r1),
+            bits(&r3),
+            "{:?} {:?}",
+            c.spec.kind,
+            c.spec.attention.combine
+        );
     }
 }
 
@@ -132,13 +148,18 @@ fn equivalent_wigner_parts_have_covariance_s() {
     let mut c = cfg(model, 300, 150);
     c.spec.kind = ModelKind::Equivalent;
     let (x, _) = sample(&c, 0);
-    let (t, th) = (Activation::parse("tanh").unwrap(), Activation::parse("sign").unwrap());
+    let (t, th) = (
+        Activation::parse("tanh").unwrap(),
+        Activation::parse("sign").unwrap(),
+    );
     let st = HeadStats::of(&[&t, &th]).unwrap();
     let p = 150.0f64;
     let xtx = x.transpose() * &x;
     let noise = |h: usize| {
         let k = kernel_matrix_head(&c, 0, h).unwrap();
-        Mat::from_fn(300, 300, |i, j| (k[(i, j)] - st.a1[h] * xtx[(i, j)] / p) * p.sqrt())
+        Mat::from_fn(300, 300, |i, j| {
+            (k[(i, j)] - st.a1[h] * xtx[(i, j)] / p) * p.sqrt()
+        })
     };
     let (n1, n2) = (noise(0), noise(1));
     let (mut s11, mut s12, mut s22, mut m) = (0.0, 0.0, 0.0, 0.0);
@@ -159,7 +180,10 @@ fn equivalent_wigner_parts_have_covariance_s() {
         assert!((got - want).abs() < 5.0 * e, "{got} vs {want} (se {e})");
     }
     // kernel_matrix is per head
-    assert!(kernel_matrix(&c, 0).unwrap_err().to_string().contains("per head"));
+    assert!(kernel_matrix(&c, 0)
+        .unwrap_err()
+        .to_string()
+        .contains("per head"));
 }
 
 #[test]

@@ -149,7 +149,9 @@ pub fn near_duplicate() -> Result<ModelSpec> {
 /// Exactly duplicated heads with the mean `W`: `W_1 = W_2 = I + (e1 e1^T + e2 e2^T)/2`.
 pub fn exact_duplicate() -> Result<ModelSpec> {
     let r = std::f64::consts::FRAC_1_SQRT_2;
-    let head = format!("[[heads]]\nactivation = \"tanh\"\nwk = [[{r}], [0.0, {r}]]\nwq = [[{r}], [0.0, {r}]]\n");
+    let head = format!(
+        "[[heads]]\nactivation = \"tanh\"\nwk = [[{r}], [0.0, {r}]]\nwq = [[{r}], [0.0, {r}]]\n"
+    );
     ModelSpec::from_toml(&format!("[signal]\nmeans = [[1.0]]\n{head}{head}"))
 }
 
@@ -202,7 +204,12 @@ impl ExtMultiheadEquivalent {
     }
 
     /// The near-duplicate rows (`docs/multihead.md §2.3`).
-    fn near_duplicate_rows(&self, budget: &Budget, rows: &mut Vec<Row>, notes: &mut Vec<String>) -> Result<()> {
+    fn near_duplicate_rows(
+        &self,
+        budget: &Budget,
+        rows: &mut Vec<Row>,
+        notes: &mut Vec<String>,
+    ) -> Result<()> {
         let sizes: [usize; 3] = budget.pick([128, 256, 512], [512, 1024, 2048]);
         let seeds = 8;
         let (near, dup) = (near_duplicate()?, exact_duplicate()?);
@@ -234,7 +241,11 @@ impl ExtMultiheadEquivalent {
                 let st = paired(|r, k| r.trq[k]);
                 let gap = se_.mean - (tn[k].e - td[k].e);
                 let rel = (a.points[k].e.mean - tn[k].e) / tn[k].e;
-                e_gaps[k].push(format!("{gap:+.4} ± {:.4} (p = {p}, MC {:+.0}% vs limit)", se_.se, 100.0 * rel));
+                e_gaps[k].push(format!(
+                    "{gap:+.4} ± {:.4} (p = {p}, MC {:+.0}% vs limit)",
+                    se_.se,
+                    100.0 * rel
+                ));
                 rows.push(
                     Row::at_most(
                         format!("near-duplicate γ={g}: paired E gap to the limit ≤ 0"),
@@ -256,7 +267,17 @@ impl ExtMultiheadEquivalent {
             let ses: Vec<f64> = tr[k].iter().map(|t| t.2).collect();
             let pmin = ps[0];
             let Some((slope, se)) = log_slope(&ps, &gaps, &ses) else {
-                rows.push(Row::agreement(format!("near-duplicate γ={g}: tr Q/n gap rate"), -1.0, f64::NAN, 0.0, 0.0, "no fit").with_status(Status::Inconclusive));
+                rows.push(
+                    Row::agreement(
+                        format!("near-duplicate γ={g}: tr Q/n gap rate"),
+                        -1.0,
+                        f64::NAN,
+                        0.0,
+                        0.0,
+                        "no fit",
+                    )
+                    .with_status(Status::Inconclusive),
+                );
                 continue;
             };
             let negative = gaps.iter().all(|&x| x < 0.0);
@@ -272,7 +293,9 @@ impl ExtMultiheadEquivalent {
                 )
             } else {
                 Row::at_most(
-                    format!("near-duplicate γ={g}: rate of the tr Q/n gap in p (γ p = O(1): shrinks)"),
+                    format!(
+                        "near-duplicate γ={g}: rate of the tr Q/n gap in p (γ p = O(1): shrinks)"
+                    ),
                     slope,
                     -4.0 * se,
                     0.0,
@@ -280,7 +303,11 @@ impl ExtMultiheadEquivalent {
                 )
                 .with_se(se)
             };
-            let row = if negative { row } else { row.with_status(Status::Fails) };
+            let row = if negative {
+                row
+            } else {
+                row.with_status(Status::Fails)
+            };
             rows.push(row.with_n(sizes[sizes.len() - 1]).with_reps(seeds));
             notes.push(format!(
                 "near-duplicate heads, γ = {g}: paired E gap to the limit {}; tr Q/n gap {} at p = {:?}: fitted rate p^{slope:.2} ± {se:.2}",
@@ -345,7 +372,10 @@ impl Claim for ExtMultiheadEquivalent {
                     });
                 }
             }
-            notes.push(format!("{}: largest |MC - theory| = {worst:.1} SE", set.label));
+            notes.push(format!(
+                "{}: largest |MC - theory| = {worst:.1} SE",
+                set.label
+            ));
         }
         self.near_duplicate_rows(budget, &mut rows, &mut notes)?;
         if let Some(v) = self.perturb {

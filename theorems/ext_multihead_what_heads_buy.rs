@@ -134,7 +134,11 @@ impl ExtMultiheadWhatHeadsBuy {
 
     /// Effective number of heads used by the floor (perturbed: the number of heads).
     fn rank(&self, s: &ModelSpec) -> Result<usize> {
-        let acts: Vec<&Activation> = s.heads.iter().filter_map(|h| h.activation.as_ref()).collect();
+        let acts: Vec<&Activation> = s
+            .heads
+            .iter()
+            .filter_map(|h| h.activation.as_ref())
+            .collect();
         let r = HeadStats::of(&acts)?.rank()?;
         Ok(match (self.perturb, s.attention.combine) {
             (_, Combine::Sum) => 1,
@@ -244,8 +248,14 @@ impl Claim for ExtMultiheadWhatHeadsBuy {
                     "equal activations, different W_h (tanh, W_1 = I + e1e1ᵀ, W_2 = I + e2e2ᵀ, \
                      ||μ||² = 1, c = 0.5): E_cat = {} vs E_1(γ/2) with the mean W = {} at γ = \
                      {:?}: the low-rank correction",
-                    m.iter().map(|t| format!("{:.4}", t.e)).collect::<Vec<_>>().join(", "),
-                    o.iter().map(|t| format!("{:.4}", t.e)).collect::<Vec<_>>().join(", "),
+                    m.iter()
+                        .map(|t| format!("{:.4}", t.e))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    o.iter()
+                        .map(|t| format!("{:.4}", t.e))
+                        .collect::<Vec<_>>()
+                        .join(", "),
                     gs
                 ));
             }

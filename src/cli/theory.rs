@@ -6,9 +6,7 @@ use super::model_args::{model_json, ModelArgs};
 use rmt_verify::format::{sci, Format, Table};
 use rmt_verify::heads::HeadStats;
 use rmt_verify::model::ModelKind;
-use rmt_verify::theory::{
-    model_path, parse_gammas, AttentionParams, MultiHeadParams, TheoryPoint,
-};
+use rmt_verify::theory::{model_path, parse_gammas, AttentionParams, MultiHeadParams, TheoryPoint};
 use rmt_verify::Error;
 use std::process::ExitCode;
 

@@ -24,7 +24,7 @@ pub const ATT_HEADS: FigureSpec = FigureSpec {
     id: "att-heads",
     title: "Several heads: E vs gamma for one head, two equal and two complementary heads \
             (concatenated, summed) and ridge",
-    build: build,
+    build,
 };
 
 /// The head sets of the figure: `(label, activations)`.

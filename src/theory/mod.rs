@@ -12,8 +12,8 @@ pub mod ridge;
 pub mod spectral;
 
 pub use attention::{attention_path, attention_point, AttentionParams};
-pub use multihead::{multihead_path, multihead_point, MultiHeadParams};
 pub use bounds::{first_moment_gram, psi_c, psi_inf, r1_closed, r1_pencil, r1_ridge};
+pub use multihead::{multihead_path, multihead_point, MultiHeadParams};
 pub use ridge::{ridge_path_geometry, ridge_point, ridge_point_pencil};
 pub use spectral::{
     gram_density, gram_edges, gram_stieltjes, gram_stieltjes_a1zero, kernel_density, kernel_edges,

@@ -319,14 +319,7 @@ pub fn concat_pencil(p: &MultiHeadParams) -> Result<Pencil> {
             (bl.g(h), bl.g(h), 1.0),
         ]);
         random.extend([
-            rb(
-                Blocks::U,
-                bl.g(h),
-                a1 / sc,
-                Kind::Zt {
-                    v: Some(2 * h + 1),
-                },
-            ),
+            rb(Blocks::U, bl.g(h), a1 / sc, Kind::Zt { v: Some(2 * h + 1) }),
             rb(bl.a(h), bl.e(), -a1 / sc, Kind::Zt { v: Some(2 * h) }),
             rb(bl.c(h), bl.b(h), -1.0, Kind::Zt { v: None }),
             rb(bl.b(h), bl.a(h), -1.0, Kind::Z),
@@ -368,7 +361,14 @@ impl Reduced {
         for i in 0..k {
             for j in 0..d {
                 out[i * d + j] += (0..d)
-                    .map(|l| self.b[i * d + l] * if transpose { w[j * d + l] } else { w[l * d + j] })
+                    .map(|l| {
+                        self.b[i * d + l]
+                            * if transpose {
+                                w[j * d + l]
+                            } else {
+                                w[l * d + j]
+                            }
+                    })
                     .sum::<f64>();
             }
         }
@@ -460,14 +460,7 @@ pub fn sum_pencil(p: &MultiHeadParams) -> Result<(Pencil, LowRank)> {
         let a1 = p.a1[h];
         let w = &p.wlow[h];
         random.extend([
-            rb(
-                0,
-                5,
-                a1 / sc,
-                Kind::Zt {
-                    v: Some(2 * h + 1),
-                },
-            ),
+            rb(0, 5, a1 / sc, Kind::Zt { v: Some(2 * h + 1) }),
             rb(1, 3, -a1 / sc, Kind::Zt { v: Some(2 * h) }),
             rb(0, 2, 1.0 / sc, Kind::Gc { index: h }),
             rb(1, 0, -1.0 / sc, Kind::Gc { index: h }),

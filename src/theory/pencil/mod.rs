@@ -141,7 +141,11 @@ impl Pencil {
         crate::error::require_positive("c", c)?;
         let k = (cov.len() as f64).sqrt().round() as usize;
         if k * k != cov.len() {
-            return Err(Error::param("wigner covariance", cov.len(), "not a square matrix"));
+            return Err(Error::param(
+                "wigner covariance",
+                cov.len(),
+                "not a square matrix",
+            ));
         }
         if cov.iter().any(|v| !v.is_finite())
             || (0..k).any(|i| (0..i).any(|j| cov[i * k + j] != cov[j * k + i]))
