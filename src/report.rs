@@ -35,7 +35,7 @@ pub const SNRS: [f64; 6] = [0.0, 0.5, 1.0, 2.0, 4.0, 8.0];
 /// Gamma of the SNR sweep (the attention figures use the same value).
 pub const GAMMA_REF: f64 = 1e-2;
 /// Gammas of the Monte Carlo spot check.
-pub const SPOT_GAMMAS: [f64; 3] = [1e-2, 1e-1, 1.0];
+pub const SPOT_GAMMAS: &[f64] = &[1e-2, 1e-1, 1.0];
 /// Weight configurations of the report: `(label, w_K, w_Q)`.
 pub const WEIGHTS: [(&str, &[f64], &[f64]); 2] =
     [("w = 0", &[0.0], &[0.0]), ("aligned", &[1.0], &[1.0])];

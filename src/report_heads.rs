@@ -186,7 +186,7 @@ pub fn check_heads(acts: &[Activation], opts: &ReportOptions) -> Result<HeadsRep
             cfg.seeds = opts.seeds;
             cfg.seed = opts.seed;
             let sim = simulate(&cfg, false)?;
-            let th = model_path(&s, c_spot, &SPOT_GAMMAS)?;
+            let th = model_path(&s, c_spot, SPOT_GAMMAS)?;
             for (pt, t) in sim.points.iter().zip(&th) {
                 let tol = SPOT_TOL.at(pt.e.se, opts.n);
                 spot.push(HeadsSpot {

@@ -28,52 +28,47 @@
 //!   11 % below the limit at `n = 384`, 30 % at `n = 128`, `gamma = 0.01`; `docs/multihead.md §7`);
 //!   the agreement grid keeps `sin + tanh` at `W = I`.
 //!
-//! ## Check
+//! ## Check (evidence layer, `docs/evidence.md`)
 //! * Agreement rows: `|MC - theory| <= 4 SE + 0.5 n^{-1/2}` ([`MC_TOL`]); sizes `n` quick
-//!   `{128, 256, 384}` (6 seeds), full `{512, 1024, 1536}` (8 seeds); `c = 0.5` (`p = n/2`),
-//!   `||mu||^2 = 1`, `mu = e1`.
-//! * Near-duplicate rows: paired gap of `E` (near-duplicate minus exact duplicate, minus the
+//!   `{128, 256, 384}` (6 replicates), full `{512, 1024, 1536}` (8 replicates); `c = 0.5`
+//!   (`p = n/2`), `||mu||^2 = 1`, `mu = e1`; seeds hashed from the claim id and the row label.
+//! * Near-duplicate rows (paired replicates: the near-duplicate and the exact-duplicate models
+//!   share `X` and `y`): paired gap of `E` (near-duplicate minus exact duplicate, minus the
 //!   theory difference) `<= 4 SE`; fitted slope of the paired `tr Q/n` gap against `p`:
 //!   `|slope + 1| <= 4 SE + 10/p_min` for `gamma p_min >= 5`, else `slope <= -4 SE` (the gap
-//!   shrinks). Sizes quick `{128, 256, 512}`, full `{512, 1024, 2048}`, 8 seeds.
-//! * Negative controls ([`ExtMultiheadEquivalent::perturb`]): the theory with independent
-//!   nonlinear parts (`S_hg := 0`) or fully shared ones (`rho := ±1`) must fail the agreement
-//!   rows (measured: `relu + sign` shared off by 0.14; independent: `tanh + tanh` off by 0.16,
-//!   `sin + tanh` by 0.08, at `gamma = 0.01`).
+//!   shrinks). Sizes quick `{128, 256, 512}`, full `{512, 1024, 2048}`, 8 replicates.
+//! * Negative controls: the theory with independent nonlinear parts (`S_hg := 0`) or fully
+//!   shared ones (`rho := ±1`) must fail the agreement rows (measured: `relu + sign` shared off
+//!   by 0.14; independent: `tanh + tanh` off by 0.16, `sin + tanh` by 0.08, at
+//!   `gamma = 0.01`). The controls run only the head sets they concern.
 
-use crate::claim::{Budget, Claim, Row, Status, Verdict};
+use crate::claim::{Budget, Claim, NegativeControl, Row, Status, Verdict};
 use crate::error::Result;
+use crate::evidence::{paired, Check, Evidence, Quantity, Sweep, Tol, SLOPE_CAVEAT};
 use crate::heads::CovVariant;
-use crate::model::{ModelSpec, SimConfig};
-use crate::monte_carlo::{simulate, summarize, SimResult};
+use crate::model::ModelSpec;
 use crate::theory::{multihead_path, MultiHeadParams, TheoryPoint};
-use crate::tolerance::McTolerance;
 
 /// `c = p/n`.
 pub const C_MAIN: f64 = 0.5;
 /// Ridge parameters.
 pub const GAMMAS: [f64; 3] = [0.01, 0.1, 1.0];
 /// `z = 4`: per-row false-alarm rate ~6e-5 under normality of replicate means (~0.4 % over
-/// the 63 agreement rows). `C = 0.5`, rate 1/2: quadratic forms in `y` fluctuate and are
-/// biased at `O(n^{-1/2})` (as for one head, `docs/claims-attention.md`); measured on this grid
-/// with 8 seeds (`docs/multihead.md §7`): largest `|MC - theory|` 0.044 at `n = 128` (2.6 SE),
-/// 0.013 at `n = 512`, against `0.5 n^{-1/2}` = 0.044 and 0.022.
-pub const MC_TOL: McTolerance = McTolerance {
-    z: 4.0,
-    bias_const: 0.5,
-    rate: 0.5,
-};
+/// the 63 agreement rows). `C = 0.5`, rate 1/2: the exact kernel enters, and the dropped terms
+/// of the linearisation are `O(p^{-1/2})` (`docs/evidence.md §2`, as for one head); measured on
+/// this grid (`docs/multihead.md §7.1`): largest `|MC - theory|` 0.047 at `n = 128`, 0.037 at
+/// `n = 384` (6 replicates), 0.013 at `n = 512` (8 replicates), against `0.5 n^{-1/2}` = 0.044,
+/// 0.026 and 0.022 plus `4 SE`.
+pub const MC_TOL: Tol = Tol::abs(4.0, 0.5, 0.5);
 /// `z` of the near-duplicate rows (same false-alarm rate as [`MC_TOL`]).
 pub const Z_DUP: f64 = 4.0;
 /// Finite-size allowance on a fitted exponent: the next correction `O(p^{-2})` moves the
 /// local slope of a `C/p` law by `O(1/p)`; `10/p_min` (0.16 at `p_min = 64`) covers the
-/// measured local slopes (-0.93 and -1.08 at `gamma = 0.1, 1`, `p = 64..256`).
+/// measured local slopes (-0.92 and -1.04 at `gamma = 0.1, 1`, `p = 64..256`).
 pub const SLOPE_FINITE: f64 = 10.0;
-/// `gamma p_min` above which the `1/p` rate is claimed (perturbative regime; `docs/multihead.md
-/// §2.3`: the correction is non-perturbative when `gamma p = O(1)`).
+/// `gamma p_min` above which the `1/p` rate is claimed (perturbative regime,
+/// `docs/multihead.md §2.3`: the correction is non-perturbative when `gamma p = O(1)`).
 pub const GAMMA_P_PERTURBATIVE: f64 = 5.0;
-/// Seed offset of this claim.
-const SEED_OFFSET: u64 = 11_000;
 
 /// One configuration of the agreement grid.
 #[derive(Clone, Copy, Debug)]
@@ -155,12 +150,14 @@ pub fn exact_duplicate() -> Result<ModelSpec> {
     ModelSpec::from_toml(&format!("[signal]\nmeans = [[1.0]]\n{head}{head}"))
 }
 
-/// Claim `ext-multihead-equivalent`.
+/// Claim `ext-multihead-equivalent`; `Default` is the registered claim.
 #[derive(Clone, Debug, Default)]
 pub struct ExtMultiheadEquivalent {
     /// Negative control: the theory with a wrong Wigner covariance (independent or fully
-    /// shared nonlinear parts); `None` in the registry.
+    /// shared nonlinear parts).
     pub perturb: Option<CovVariant>,
+    /// Only these head sets (by label), and no near-duplicate rows (the controls); `None`: all.
+    pub only: Option<&'static [&'static str]>,
 }
 
 /// Weighted least-squares slope of `log |g|` against `log p`, with its standard error from the
@@ -185,117 +182,91 @@ pub fn log_slope(ps: &[f64], gaps: &[f64], ses: &[f64]) -> Option<(f64, f64)> {
 }
 
 impl ExtMultiheadEquivalent {
-    fn theory(&self, spec: &ModelSpec, c: f64) -> Result<Vec<TheoryPoint>> {
-        let mut p = MultiHeadParams::from_spec(spec, c)?;
+    /// The theory of a sweep (with the perturbation applied).
+    fn theory(&self, s: &Sweep) -> Result<Vec<TheoryPoint>> {
+        let mut p = MultiHeadParams::from_spec(&s.spec, s.c)?;
         if let Some(v) = self.perturb {
             p = p.with_cov_variant(v);
         }
-        multihead_path(&p, &GAMMAS)
-    }
-
-    fn run(spec: &ModelSpec, n: usize, seeds: usize, seed: u64, b: &Budget) -> Result<SimResult> {
-        let mut cfg = SimConfig::new(spec.clone());
-        cfg.n = n;
-        cfg.p = ((n as f64) * C_MAIN).round() as usize;
-        cfg.gammas = GAMMAS.to_vec();
-        cfg.seeds = seeds;
-        cfg.seed = seed;
-        simulate(&cfg, b.progress)
+        multihead_path(&p, &s.gammas)
     }
 
     /// The near-duplicate rows (`docs/multihead.md §2.3`).
     fn near_duplicate_rows(
         &self,
-        budget: &Budget,
+        ev: &Evidence,
         rows: &mut Vec<Row>,
         notes: &mut Vec<String>,
     ) -> Result<()> {
-        let sizes: [usize; 3] = budget.pick([128, 256, 512], [512, 1024, 2048]);
-        let seeds = 8;
-        let (near, dup) = (near_duplicate()?, exact_duplicate()?);
-        let (tn, td) = (
-            multihead_path(&MultiHeadParams::from_spec(&near, C_MAIN)?, &GAMMAS)?,
-            multihead_path(&MultiHeadParams::from_spec(&dup, C_MAIN)?, &GAMMAS)?,
-        );
-        // per gamma: (p, paired trQ gap, its SE)
-        let mut tr: Vec<Vec<(f64, f64, f64)>> = vec![Vec::new(); GAMMAS.len()];
-        let mut e_gaps: Vec<Vec<String>> = vec![Vec::new(); GAMMAS.len()];
-        for (si, &n) in sizes.iter().enumerate() {
-            let seed = budget.seed + SEED_OFFSET + 900 + si as u64;
-            let (a, b) = (
-                Self::run(&near, n, seeds, seed, budget)?,
-                Self::run(&dup, n, seeds, seed, budget)?,
-            );
-            let p = ((n as f64) * C_MAIN).round();
-            for (k, &g) in GAMMAS.iter().enumerate() {
-                let paired = |f: fn(&crate::monte_carlo::ReplicateResult, usize) -> f64| {
-                    let d: Vec<f64> = a
-                        .replicates
-                        .iter()
-                        .zip(&b.replicates)
-                        .map(|(x, y)| f(x, k) - f(y, k))
-                        .collect();
-                    summarize(&d)
-                };
-                let se_ = paired(|r, k| r.e[k]);
-                let st = paired(|r, k| r.trq[k]);
+        let sizes = ev
+            .budget()
+            .pick([(128, 8), (256, 8), (512, 8)], [(512, 8), (1024, 8), (2048, 8)]);
+        let sweeps = [
+            Sweep::new("near-duplicate", near_duplicate()?, C_MAIN),
+            Sweep::new("exact duplicate", exact_duplicate()?, C_MAIN),
+        ]
+        .map(|s| s.gammas(&GAMMAS).sizes(&sizes).paired("near-duplicate"));
+        let th = sweeps
+            .iter()
+            .map(|s| multihead_path(&MultiHeadParams::from_spec(&s.spec, s.c)?, &GAMMAS))
+            .collect::<Result<Vec<_>>>()?;
+        let (tn, td) = (&th[0], &th[1]);
+        let runs = ev.simulate(&sweeps)?;
+        for (k, &g) in GAMMAS.iter().enumerate() {
+            let (mut ps, mut gaps, mut ses, mut e_gaps) = (vec![], vec![], vec![], vec![]);
+            for (si, &(n, reps)) in sizes.iter().enumerate() {
+                let (a, b) = (&runs[0][si], &runs[1][si]);
+                let p = sweeps[0].p(n) as f64;
+                let se_ = paired(a, b, k, Quantity::E);
+                let st = paired(a, b, k, Quantity::TrQ);
                 let gap = se_.mean - (tn[k].e - td[k].e);
                 let rel = (a.points[k].e.mean - tn[k].e) / tn[k].e;
-                e_gaps[k].push(format!(
+                e_gaps.push(format!(
                     "{gap:+.4} ± {:.4} (p = {p}, MC {:+.0}% vs limit)",
                     se_.se,
                     100.0 * rel
                 ));
-                rows.push(
-                    Row::at_most(
-                        format!("near-duplicate γ={g}: paired E gap to the limit ≤ 0"),
-                        gap,
-                        0.0,
-                        Z_DUP * se_.se,
-                        "4·SE (theory overestimates at finite p)",
-                    )
-                    .with_se(se_.se)
-                    .with_n(n)
-                    .with_reps(seeds),
-                );
-                tr[k].push((p, st.mean - (tn[k].trq - td[k].trq), st.se));
+                let row = Row::at_most(
+                    format!("near-duplicate gamma={g:e}: paired E gap to the limit <= 0"),
+                    gap,
+                    0.0,
+                    Z_DUP * se_.se,
+                    "4·SE (theory overestimates at finite p)",
+                )
+                .with_se(se_.se)
+                .with_n(n)
+                .with_reps(reps);
+                rows.push(if tn[k].converged && td[k].converged {
+                    row
+                } else {
+                    row.with_status(Status::Inconclusive)
+                });
+                ps.push(p);
+                gaps.push(st.mean - (tn[k].trq - td[k].trq));
+                ses.push(st.se);
             }
-        }
-        for (k, &g) in GAMMAS.iter().enumerate() {
-            let ps: Vec<f64> = tr[k].iter().map(|t| t.0).collect();
-            let gaps: Vec<f64> = tr[k].iter().map(|t| t.1).collect();
-            let ses: Vec<f64> = tr[k].iter().map(|t| t.2).collect();
-            let pmin = ps[0];
+            let (n_max, reps) = sizes[sizes.len() - 1];
+            let label = |what: &str| format!("near-duplicate gamma={g:e}: tr Q/n gap rate in p ({what})");
             let Some((slope, se)) = log_slope(&ps, &gaps, &ses) else {
                 rows.push(
-                    Row::agreement(
-                        format!("near-duplicate γ={g}: tr Q/n gap rate"),
-                        -1.0,
-                        f64::NAN,
-                        0.0,
-                        0.0,
-                        "no fit",
-                    )
-                    .with_status(Status::Inconclusive),
+                    Row::agreement(label("no fit"), -1.0, f64::NAN, 0.0, 0.0, "no fit")
+                        .with_status(Status::Inconclusive),
                 );
                 continue;
             };
-            let negative = gaps.iter().all(|&x| x < 0.0);
+            let pmin = ps[0];
             let row = if g * pmin >= GAMMA_P_PERTURBATIVE {
-                let tol = 4.0 * se + SLOPE_FINITE / pmin;
                 Row::agreement(
-                    format!("near-duplicate γ={g}: rate of the tr Q/n gap in p (γ p ≥ 5: ~1/p)"),
+                    label("gamma p >= 5: ~1/p"),
                     -1.0,
                     slope,
                     se,
-                    tol,
+                    4.0 * se + SLOPE_FINITE / pmin,
                     "4·SE + 10/p_min",
                 )
             } else {
                 Row::at_most(
-                    format!(
-                        "near-duplicate γ={g}: rate of the tr Q/n gap in p (γ p = O(1): shrinks)"
-                    ),
+                    label("gamma p = O(1): shrinks"),
                     slope,
                     -4.0 * se,
                     0.0,
@@ -303,16 +274,21 @@ impl ExtMultiheadEquivalent {
                 )
                 .with_se(se)
             };
-            let row = if negative {
+            // the gap must be on the predicted side (below the limit) at every size
+            let row = if gaps.iter().all(|&x| x < 0.0) {
                 row
             } else {
                 row.with_status(Status::Fails)
             };
-            rows.push(row.with_n(sizes[sizes.len() - 1]).with_reps(seeds));
+            rows.push(row.with_n(n_max).with_reps(reps));
             notes.push(format!(
-                "near-duplicate heads, γ = {g}: paired E gap to the limit {}; tr Q/n gap {} at p = {:?}: fitted rate p^{slope:.2} ± {se:.2}",
-                e_gaps[k].join(", "),
-                gaps.iter().map(|x| format!("{x:+.2e}")).collect::<Vec<_>>().join(", "),
+                "near-duplicate heads, gamma = {g}: paired E gap to the limit {}; tr Q/n gap {} \
+                 at p = {:?}: fitted rate p^{slope:.2} ± {se:.2}",
+                e_gaps.join(", "),
+                gaps.iter()
+                    .map(|x| format!("{x:+.2e}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 ps
             ));
         }
@@ -324,6 +300,9 @@ impl Claim for ExtMultiheadEquivalent {
     fn id(&self) -> &'static str {
         "ext-multihead-equivalent"
     }
+    fn paper(&self) -> &'static str {
+        "attention"
+    }
     fn title(&self) -> &'static str {
         "Several heads: the multi-head deterministic equivalent matches the exact model"
     }
@@ -332,8 +311,8 @@ impl Claim for ExtMultiheadEquivalent {
          activations and W_h = I + low rank: the heads' nonlinear parts are jointly Gaussian \
          with covariance S_hg = E[f_h f_g] - a1_h a1_g; the (1+2H)-block pencil (concatenation) \
          and the one-head reduction (sum) match Monte Carlo on the exact model for seven head \
-         sets (equal, odd + even, S_12 = 0, rho = 0.73, 0.96, 1; W = I or aligned; concat and sum) \
-         at gamma in {0.01, 0.1, 1} and three sizes, while independent or fully shared \
+         sets (equal, odd + even, S_12 = 0, rho = 0.73, 0.96, 1; W = I or aligned; concat and \
+         sum) at gamma in {0.01, 0.1, 1} and three sizes, while independent or fully shared \
          nonlinear parts do not. Near-duplicate heads (same activation, or rho near 1, with \
          different W_h) converge slowly: the exact model lies below the limit by a gap decaying \
          like 1/p where gamma p >> 1 (measured on tr Q/n), slower where gamma p = O(1) (14-33% \
@@ -341,47 +320,54 @@ impl Claim for ExtMultiheadEquivalent {
     }
 
     fn check(&self, budget: &Budget) -> Result<Verdict> {
-        let mut rows = Vec::new();
-        let mut notes = Vec::new();
-        let sizes: [usize; 3] = budget.pick([128, 256, 384], [512, 1024, 1536]);
-        let seeds = budget.pick(6, 8);
-        for (ci, set) in HEAD_SETS.iter().enumerate() {
-            let spec = model(set.heads, set.combine)?;
-            let mut worst = 0.0f64;
-            for (si, &n) in sizes.iter().enumerate() {
-                let seed = budget.seed + SEED_OFFSET + 100 * ci as u64 + si as u64;
-                let sim = Self::run(&spec, n, seeds, seed, budget)?;
-                let c = sim.config.p as f64 / n as f64;
-                let th = self.theory(&spec, c)?;
-                for (pt, t) in sim.points.iter().zip(&th) {
-                    worst = worst.max((pt.e.mean - t.e).abs() / pt.e.se.max(f64::MIN_POSITIVE));
-                    let row = Row::agreement(
-                        format!("{} γ={}: E", set.label, pt.gamma),
-                        t.e,
-                        pt.e.mean,
-                        pt.e.se,
-                        MC_TOL.at(pt.e.se, n),
-                        MC_TOL.describe(),
-                    )
-                    .with_n(n)
-                    .with_reps(seeds);
-                    rows.push(if t.converged {
-                        row
-                    } else {
-                        row.with_status(Status::Inconclusive)
-                    });
-                }
-            }
-            notes.push(format!(
-                "{}: largest |MC - theory| = {worst:.1} SE",
-                set.label
-            ));
+        let sizes = budget.pick(
+            [(128, 6), (256, 6), (384, 6)],
+            [(512, 8), (1024, 8), (1536, 8)],
+        );
+        let grid = HEAD_SETS
+            .iter()
+            .filter(|h| self.only.is_none_or(|o| o.contains(&h.label)))
+            .map(|h| {
+                Ok(Sweep::new(h.label, model(h.heads, h.combine)?, C_MAIN)
+                    .gammas(&GAMMAS)
+                    .sizes(&sizes))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let ev = Evidence::new(self.id(), budget);
+        let out = ev.sweep(&grid, &[Check::new(Quantity::E, MC_TOL)], &|s| {
+            self.theory(s)
+        })?;
+        let mut rows = out.rows();
+        let mut notes = out.notes();
+        notes.push(SLOPE_CAVEAT.into());
+        if self.only.is_none() {
+            self.near_duplicate_rows(&ev, &mut rows, &mut notes)?;
         }
-        self.near_duplicate_rows(budget, &mut rows, &mut notes)?;
         if let Some(v) = self.perturb {
             notes.push(format!("PERTURBED theory: Wigner covariance {}", v.name()));
         }
         Ok(Verdict::from_rows(self, rows, notes))
+    }
+
+    fn negative_controls(&self) -> Vec<NegativeControl> {
+        vec![
+            NegativeControl::new(
+                "independent nonlinear parts across heads (S_12 := 0)",
+                ExtMultiheadEquivalent {
+                    perturb: Some(CovVariant::Independent),
+                    only: Some(&["tanh+tanh W=I cat", "sin+tanh W=I cat"]),
+                },
+            )
+            .caught_by("tanh+tanh"),
+            NegativeControl::new(
+                "fully shared nonlinear parts across heads (rho := ±1)",
+                ExtMultiheadEquivalent {
+                    perturb: Some(CovVariant::Shared),
+                    only: Some(&["relu+sign W=I cat"]),
+                },
+            )
+            .caught_by("relu+sign"),
+        ]
     }
 }
 
