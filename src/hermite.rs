@@ -1028,6 +1028,76 @@ pub fn hermite_coeffs_within(
     })
 }
 
+/// Centred cross moment `E[(f(xi) - E f)(g(xi) - E g)]`, `xi ~ N(0,1)`, with an error
+/// estimate: the off-diagonal entries of the activation Gram matrix of several heads
+/// (`docs/multihead.md §2`). Same rules as [`hermite_coeffs`]: Gauss–Hermite at doubling orders
+/// when both are smooth (estimate `|Q_N - Q_2N|`), else tanh-sinh split at the union of the
+/// break points, twice with different chunks (estimate: the integrator's plus the
+/// difference). Both activations pass the same admissibility checks as in [`hermite_coeffs`].
+pub fn cross_moment(f: &Activation, g: &Activation) -> Result<(f64, f64)> {
+    let deadline = Deadline::after(Some(DEFAULT_TIME_LIMIT), "");
+    let (pf, pg) = (admissibility(f, &deadline)?, admissibility(g, &deadline)?);
+    let half_width = pf.half_width.max(pg.half_width);
+    let mut breaks = pf.breaks.clone();
+    breaks.extend(&pg.breaks);
+    let mut singular = pf.singular.clone();
+    singular.extend(&pg.singular);
+    let (v, e) = if breaks.is_empty() {
+        // Gauss–Hermite at N and 2N; keep the pair with the smallest difference.
+        let q = |n: usize| -> Result<f64> {
+            let rule = gauss_hermite(n)?;
+            let mf = rule.expect(|x| f.eval(x));
+            let mg = rule.expect(|x| g.eval(x));
+            Ok(rule.expect(|x| (f.eval(x) - mf) * (g.eval(x) - mg)))
+        };
+        let mut best = (f64::NAN, f64::INFINITY);
+        for w in GH_ORDERS.windows(2) {
+            let (a, b) = (q(w[0])?, q(w[1])?);
+            let err = (a - b).abs();
+            if err < best.1 {
+                best = (b, err);
+            } else {
+                break;
+            }
+            if err < GH_TARGET {
+                break;
+            }
+        }
+        best
+    } else {
+        // two tanh-sinh passes with different chunks: value and error estimate
+        let integrate = |h: &dyn Fn(f64) -> f64| -> Result<(f64, f64)> {
+            let pass = |chunk: f64| {
+                integrate_chunked(
+                    |x| h(x) * (-0.5 * x * x).exp() * INV_SQRT_2PI,
+                    &breaks,
+                    &singular,
+                    half_width,
+                    TS_TARGET,
+                    chunk,
+                    &deadline,
+                )
+            };
+            let (p, q) = (pass(TS_CHUNKS[0])?, pass(TS_CHUNKS[1])?);
+            Ok((p.value, p.error.max(q.error) + (p.value - q.value).abs()))
+        };
+        let (mf, ef) = integrate(&|x| f.eval(x))?;
+        let (mg, eg) = integrate(&|x| g.eval(x))?;
+        let (v, e) = integrate(&|x| (f.eval(x) - mf) * (g.eval(x) - mg))?;
+        (v, e + ef * eg)
+    };
+    if !v.is_finite() {
+        return Err(Error::Quadrature {
+            detail: format!(
+                "non-finite cross moment of `{}` and `{}`",
+                f.name(),
+                g.name()
+            ),
+        });
+    }
+    Ok((v, e))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

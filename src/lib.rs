@@ -24,6 +24,7 @@ pub mod expr_slice;
 pub mod figures;
 pub mod fixed_point;
 pub mod format;
+pub mod heads;
 pub mod hermite;
 pub mod linalg;
 pub mod model;
@@ -33,6 +34,7 @@ pub mod quadrature;
 pub mod raf;
 pub mod random;
 pub mod report;
+pub mod report_heads;
 pub mod theory;
 pub mod tolerance;
 

@@ -191,12 +191,25 @@ pub fn mirror_lower_par(c: MatMut<'_, f64>) {
 
 /// `C = alpha A B` computed by fixed column blocks of `C`, each block sequential.
 pub fn gemm_blocked(c: MatMut<'_, f64>, a: MatRef<'_, f64>, b: MatRef<'_, f64>, alpha: f64) {
+    gemm_blocked_acc(c, a, b, alpha, false);
+}
+
+/// `C = alpha A B` (`add = false`) or `C += alpha A B` (`add = true`) by fixed column blocks of
+/// `C`, each block sequential.
+pub fn gemm_blocked_acc(
+    c: MatMut<'_, f64>,
+    a: MatRef<'_, f64>,
+    b: MatRef<'_, f64>,
+    alpha: f64,
+    add: bool,
+) {
     assert!(c.nrows() == a.nrows() && c.ncols() == b.ncols() && a.ncols() == b.nrows());
+    let acc = if add { Accum::Add } else { Accum::Replace };
     col_blocks(c, GEMM_BLOCK)
         .into_par_iter()
         .for_each(|(j0, blk)| {
             let w = blk.ncols();
-            matmul(blk, Accum::Replace, a, b.subcols(j0, w), alpha, Par::Seq);
+            matmul(blk, acc, a, b.subcols(j0, w), alpha, Par::Seq);
         });
 }
 

@@ -68,6 +68,8 @@ named_claims! {
     rem_softmax => "rem-softmax",
     open_skip => "open-skip",
     open_correlated_tokens => "open-correlated-tokens",
+    ext_multihead_equivalent => "ext-multihead-equivalent",
+    ext_multihead_what_heads_buy => "ext-multihead-what-heads-buy",
 }
 
 #[test]

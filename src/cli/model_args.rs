@@ -2,9 +2,10 @@
 //! either a model file (`--model-file F`, `docs/model-file.md`) or the paper's single-head
 //! flags (`--model --activation --snr --wk --wq --diag`), which map onto the same
 //! [`ModelSpec`], with the variant flags (`--softmax BETA --unmasked --softmax-side --skip ALPHA
-//! --ar1 RHO --labels iid|block:L`, `docs/variants.md §7`).
+//! --ar1 RHO --labels iid|block:L`, `docs/variants.md §7`); `--heads f1,f2,... [--combine
+//! concat|sum]` gives several heads with equal `W` (`docs/multihead.md`).
 
-use rmt_verify::model::{Diag, ModelKind, ModelSpec, Normalize, SoftmaxSide};
+use rmt_verify::model::{Combine, Diag, ModelKind, ModelSpec, Normalize, SoftmaxSide};
 use rmt_verify::{Activation, Error};
 use std::path::PathBuf;
 
@@ -17,7 +18,7 @@ pub struct ModelArgs {
         long,
         value_name = "FILE",
         conflicts_with_all = [
-            "model", "activation", "snr", "wk", "wq", "diag",
+            "model", "activation", "snr", "wk", "wq", "diag", "heads", "combine",
             "softmax", "unmasked", "softmax_side", "skip", "ar1", "labels",
         ]
     )]
@@ -47,7 +48,7 @@ pub struct ModelArgs {
         long,
         value_name = "BETA",
         allow_hyphen_values = true,
-        conflicts_with = "activation"
+        conflicts_with_all = ["activation", "heads"]
     )]
     pub softmax: Option<f64>,
     /// Softmax without the diagonal mask (A_ii included; [attention] masked = false).
@@ -65,6 +66,68 @@ pub struct ModelArgs {
     /// Labels: iid, or block:L (constant on blocks of L consecutive tokens; [tokens] label_blocks).
     #[arg(long, value_name = "iid|block:L")]
     pub labels: Option<String>,
+    /// Several heads with these activations, comma-separated (`tanh,cos`; commas inside
+    /// parentheses belong to an expression: `max(x,0),cos`), all with the W of --wk/--wq and
+    /// the --diag convention (docs/multihead.md). Replaces --activation.
+    #[arg(long, conflicts_with = "activation", allow_hyphen_values = true)]
+    pub heads: Option<String>,
+    /// How several heads combine: concat (Phi = [X K_1; ...; X K_H]) or sum
+    /// (Phi = sum_h X K_h) [default: concat].
+    #[arg(long, value_enum)]
+    pub combine: Option<CombineArg>,
+}
+
+/// `--combine`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CombineArg {
+    /// Stacked features `[X K_1; ...; X K_H]`.
+    Concat,
+    /// `sum_h X K_h`.
+    Sum,
+}
+
+impl From<CombineArg> for Combine {
+    fn from(c: CombineArg) -> Combine {
+        match c {
+            CombineArg::Concat => Combine::Concat,
+            CombineArg::Sum => Combine::Sum,
+        }
+    }
+}
+
+/// Splits a head list at the commas outside parentheses (`max(x,0),cos` -> two heads); every
+/// item must be non-empty.
+pub fn split_heads(s: &str) -> Result<Vec<String>, Error> {
+    let (mut out, mut cur, mut depth) = (Vec::new(), String::new(), 0i32);
+    for ch in s.chars() {
+        match ch {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            _ => {}
+        }
+        if ch == ',' && depth == 0 {
+            out.push(std::mem::take(&mut cur));
+        } else {
+            cur.push(ch);
+        }
+    }
+    out.push(cur);
+    let out: Vec<String> = out.into_iter().map(|t| t.trim().to_string()).collect();
+    if depth != 0 || out.iter().any(String::is_empty) {
+        return Err(Error::param(
+            "heads",
+            s,
+            "expected activations separated by commas, e.g. tanh,cos",
+        ));
+    }
+    if out.len() > rmt_verify::model::MAX_HEADS {
+        return Err(Error::param(
+            "heads",
+            out.len(),
+            format!("at most {} heads", rmt_verify::model::MAX_HEADS),
+        ));
+    }
+    Ok(out)
 }
 
 impl ModelArgs {
@@ -73,16 +136,24 @@ impl ModelArgs {
         if let Some(path) = &self.model_file {
             return ModelSpec::from_file(path);
         }
-        let act = Activation::parse(self.activation.as_deref().unwrap_or("tanh"))?;
+        let names = match &self.heads {
+            Some(h) => split_heads(h)?,
+            None => vec![self.activation.clone().unwrap_or_else(|| "tanh".into())],
+        };
+        let acts = names
+            .iter()
+            .map(|n| Activation::parse(n))
+            .collect::<Result<Vec<_>, _>>()?;
         let wk = parse_coords("wk", self.wk.as_deref().unwrap_or("0"))?;
         let wq = parse_coords("wq", self.wq.as_deref().unwrap_or("0"))?;
-        let mut spec = ModelSpec::single_head(
+        let mut spec = ModelSpec::equal_w_heads(
             self.model.unwrap_or(ModelKind::Attention),
-            act,
+            &acts,
             self.snr.unwrap_or(1.0),
             &wk,
             &wq,
             self.diag.unwrap_or(Diag::Zero),
+            self.combine.map_or(Combine::Concat, Into::into),
         )?;
         if let Some(beta) = self.softmax {
             spec.heads[0].activation = None;
@@ -196,5 +267,17 @@ mod tests {
         for bad in ["block:0", "block:", "blocks:3", "block:-1", "3"] {
             assert!(parse_labels(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn head_lists() {
+        assert_eq!(split_heads("tanh,cos").unwrap(), vec!["tanh", "cos"]);
+        assert_eq!(
+            split_heads("max(x,0), cos ,x^2-1").unwrap(),
+            vec!["max(x,0)", "cos", "x^2-1"]
+        );
+        assert!(split_heads("tanh,,cos").is_err());
+        assert!(split_heads("max(x,0").is_err());
+        assert!(split_heads("").is_err());
     }
 }

@@ -1,10 +1,11 @@
 //! `rmt-verify theory`: deterministic equivalents along a gamma list (ridge closed form, the
-//! attention pencil, or a variant's equivalent, `docs/variants.md`), with the solver status of
-//! every point. `--n --p` evaluates at finite sizes (needed by the softmax and AR(1) tokens);
-//! `--c` in the proportional limit.
+//! attention pencil, a variant's equivalent, `docs/variants.md`, or the multi-head equivalent,
+//! `docs/multihead.md`), with the solver status of every point. `--n --p` evaluates at finite
+//! sizes (needed by the softmax and AR(1) tokens); `--c` in the proportional limit.
 
 use super::model_args::{model_json, ModelArgs};
 use rmt_verify::format::{sci, Format, Table};
+use rmt_verify::heads::HeadStats;
 use rmt_verify::theory::{equivalent, parse_gammas, Dims, Standing, TheoryPoint};
 use rmt_verify::Error;
 use std::process::ExitCode;
@@ -73,6 +74,19 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let eq = equivalent(&spec, dims)?;
     let points: Vec<TheoryPoint> = eq.path(&gammas)?;
     let params = eq.attention_params();
+    // several heads: per-head constants, the Wigner covariance S and rank(G) (docs/multihead.md §2)
+    let heads = eq.multihead_params();
+    let rank = match heads {
+        Some(_) => {
+            let acts: Vec<_> = spec
+                .heads
+                .iter()
+                .filter_map(|h| h.activation.as_ref())
+                .collect();
+            Some(HeadStats::of(&acts)?.rank()?)
+        }
+        None => None,
+    };
     let converged = points.iter().all(|p| p.converged);
     let sizes = match dims {
         Dims::Sizes { n, p } => Some((n, p)),
@@ -91,6 +105,18 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             });
             if let Some(o) = v.as_object_mut() {
                 o.extend(model_json(&spec));
+                if let Some(m) = heads {
+                    let h = m.heads();
+                    let cov: Vec<Vec<f64>> =
+                        (0..h).map(|i| m.cov[i * h..(i + 1) * h].to_vec()).collect();
+                    o.insert(
+                        "heads".into(),
+                        serde_json::json!({
+                            "a1": m.a1, "s": m.s, "wigner_cov": cov, "gram_rank": rank,
+                            "combine": spec.attention.combine,
+                        }),
+                    );
+                }
             }
             println!("{}", serde_json::to_string_pretty(&v)?);
         }
@@ -116,9 +142,29 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 ]);
             }
             if f == Format::Table {
-                let extra = params
+                let mut extra = params
                     .map(|p| format!(" a1={:.6} nu={:.6} s={:.6}", p.a1, p.nu, p.s))
                     .unwrap_or_default();
+                if let Some(m) = heads {
+                    let h = m.heads();
+                    // quadrature noise (|x| < 1e-12, e.g. a1 of cos) shown as 0
+                    let fmt = |v: &[f64]| {
+                        v.iter()
+                            .map(|&x| format!("{:.6}", if x.abs() < 1e-12 { 0.0 } else { x }))
+                            .collect::<Vec<_>>()
+                            .join(",")
+                    };
+                    let rows: Vec<String> = (0..h)
+                        .map(|i| format!("[{}]", fmt(&m.cov[i * h..(i + 1) * h])))
+                        .collect();
+                    extra = format!(
+                        " a1=[{}] s=[{}] S=[{}] rank(G)={}",
+                        fmt(&m.a1),
+                        fmt(&m.s),
+                        rows.join(","),
+                        rank.unwrap_or(0)
+                    );
+                }
                 let size = sizes
                     .map(|(n, p)| format!(" n={n} p={p}"))
                     .unwrap_or_default();

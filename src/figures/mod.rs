@@ -11,7 +11,8 @@
 //!
 //! The registered ids (issue 6, SPEC §7): `fig1a fig1b fig1c` (ridge vs its equivalent,
 //! [`ridge`]), `att-gamma att-p att-snr` (E_A and E_RR vs gamma / p / SNR for tanh, relu, sign,
-//! cos with w = 0 / aligned / orthogonal / mismatched, [`attention`]) and `spec-kernel
+//! cos with w = 0 / aligned / orthogonal / mismatched, [`attention`]), `att-heads` (one head,
+//! two equal heads, two complementary heads, concatenated and summed, [`heads`]) and `spec-kernel
 //! spec-gram` (eigenvalue histograms of K and Phi^T Phi/n against the limiting density,
 //! [`spectral`]), and the variants `att-softmax att-skip att-correlated` ([`variants`],
 //! `docs/variants.md`). Theory is always a line from [`crate::theory`], Monte Carlo always points with
@@ -20,6 +21,7 @@
 //! paper's sizes.
 
 pub mod attention;
+pub mod heads;
 pub mod raf;
 pub mod ridge;
 pub mod spectral;
@@ -63,6 +65,7 @@ pub fn registry() -> Vec<FigureSpec> {
         attention::ATT_GAMMA,
         attention::ATT_P,
         attention::ATT_SNR,
+        heads::ATT_HEADS,
         spectral::SPEC_KERNEL,
         spectral::SPEC_GRAM,
         raf::RAF_ALPHA,

@@ -216,6 +216,34 @@ impl ModelSpec {
         Ok(spec)
     }
 
+    /// Several heads with the same `W = I + w_K w_Q^T` and diagonal convention, activations
+    /// `acts` (at least one), combined by `combine` (`docs/multihead.md`); signal as in
+    /// [`ModelSpec::single_head`]. One activation gives the single-head model.
+    pub fn equal_w_heads(
+        kind: ModelKind,
+        acts: &[Activation],
+        snr: f64,
+        wk: &[f64],
+        wq: &[f64],
+        diag: Diag,
+        combine: Combine,
+    ) -> Result<ModelSpec> {
+        let first = acts
+            .first()
+            .ok_or_else(|| Error::param("heads", "[]", "give at least one activation"))?;
+        let mut spec = Self::single_head(kind, first.clone(), snr, wk, wq, diag)?;
+        let head = spec.heads[0].clone();
+        for a in &acts[1..] {
+            spec.heads.push(Head {
+                activation: Some(a.clone()),
+                ..head.clone()
+            });
+        }
+        spec.attention.combine = combine;
+        spec.validate()?;
+        Ok(spec)
+    }
+
     /// Single-head convenience: `mu_1 = sqrt(snr) e_1` (the other means unchanged).
     pub fn set_snr(&mut self, snr: f64) {
         self.signal.means[0] = vec![snr.sqrt()];
@@ -427,10 +455,12 @@ impl ModelSpec {
         Ok(())
     }
 
-    /// Refuses, naming the key, what neither engine can run yet: several heads. Softmax
-    /// attention, skip connections and correlated tokens run in the Monte Carlo engine; the
-    /// deterministic equivalent refuses, naming the key, the variants it has no equivalent for
-    /// (`theory::model_path_at`, `docs/variants.md`). `engine` names the caller in the message.
+    /// Refuses, naming the key, what neither engine can run yet: several heads combined with a
+    /// variant (softmax, a skip connection, correlated tokens). One head runs every variant in
+    /// the Monte Carlo engine; several entry-wise heads, concatenated or summed, run in both
+    /// engines (`docs/multihead.md`); the deterministic equivalent refuses, naming the key, the
+    /// variants it has no equivalent for (`theory::model_path_at`, `docs/variants.md`). `engine`
+    /// names the caller in the message.
     pub fn require_supported(&self, engine: &str) -> Result<()> {
         let refuse = |key: &str, value: String| {
             Err(Error::param(
@@ -440,7 +470,25 @@ impl ModelSpec {
             ))
         };
         if self.kind != ModelKind::Ridge && self.heads.len() > 1 {
-            return refuse("heads", format!("{} heads", self.heads.len()));
+            let heads = self.heads.len();
+            if self.attention.normalize != Normalize::Entrywise {
+                return refuse("attention.normalize", format!("softmax with {heads} heads"));
+            }
+            if let Some(s) = self.attention.skip {
+                return refuse("attention.skip", format!("{s} with {heads} heads"));
+            }
+            if self.tokens.ar1 != 0.0 {
+                return refuse(
+                    "tokens.ar1",
+                    format!("{} with {heads} heads", self.tokens.ar1),
+                );
+            }
+            if self.label_block() > 1 {
+                return refuse(
+                    "tokens.label_blocks",
+                    format!("{} with {heads} heads", self.label_block()),
+                );
+            }
         }
         Ok(())
     }
@@ -538,6 +586,12 @@ impl ModelSpec {
                 .map(|h| h.activation.as_ref().map_or("softmax", |a| a.name()))
                 .collect();
             s.push_str(&format!(" activation={}", acts.join(",")));
+            if self.heads.len() > 1 {
+                s.push_str(match self.attention.combine {
+                    Combine::Concat => " combine=concat",
+                    Combine::Sum => " combine=sum",
+                });
+            }
         }
         let means: Vec<String> = self.signal.means.iter().map(|m| vec_name(m)).collect();
         s.push_str(&format!(" means=[{}]", means.join(", ")));
@@ -925,11 +979,13 @@ ar1 = 0.0
         assert_eq!(s.attention.softmax_side, SoftmaxSide::Transpose);
         assert_eq!(s.label_block(), 1);
         s.require_supported("theory").unwrap();
-        // several heads are parsed but not run yet: refused naming the key
+        // several heads run, but not with a variant (here the skip): refused naming the key
         let mut two = s.clone();
         two.heads.push(two.heads[0].clone());
         let e = two.require_supported("theory").unwrap_err().to_string();
-        assert!(e.contains("heads"), "{e}");
+        assert!(e.contains("attention.skip") && e.contains("2 heads"), "{e}");
+        two.attention.skip = None;
+        two.require_supported("theory").unwrap();
     }
 
     #[test]

@@ -5,52 +5,91 @@
 //! Variants (`docs/variants.md`): the row softmax `A = softmax_rows(beta T / sqrt p)` (masked or
 //! not, stable log-sum-exp per row) with `Phi = X A^T` or `X A` ([`softmax_attention_into`]),
 //! and the skip connection `Phi = X (I + alpha K)` (in [`features_with`]).
+//!
+//! Several heads (`docs/multihead.md §1`): the kernel of each head is built in turn in the same
+//! buffer, then `Phi = [X K_1; ...; X K_H]` (concatenation, `H p x n`) or
+//! `Phi = sum_h X K_h` (sum, accumulated in head order). The Gaussian equivalent's Wigner parts
+//! are `N_h = sum_j L_hj G_j` with `L L^T = S` ([`crate::heads::HeadStats::cov_sqrt`]) and `G_j`
+//! from the stream "goe" (`j = 0`) or "goe{j}" (`j >= 1`); one head keeps `sigma G` from "goe".
 
 use super::sample::sample;
 use crate::error::{Error, Result};
 use crate::expr_slice::SliceExpr;
 use crate::hermite::hermite_coeffs;
 use crate::linalg::{self, col_blocks, BLOCK};
-use crate::model::{Diag, ModelKind, SimConfig, SoftmaxSide};
+use crate::model::{Combine, Diag, ModelKind, SimConfig, SoftmaxSide};
 use crate::random::stream;
 use faer::{Mat, MatMut, MatRef};
 use rand_distr::{Distribution, StandardNormal};
 use rayon::prelude::*;
 use std::cell::Cell;
 
-/// Kernel constants derived once from the Hermite coefficients.
+/// Kernel constants of one head, derived once from the Hermite coefficients.
 #[derive(Clone, Copy, Debug)]
-pub(super) struct KernelCoeffs {
+pub(super) struct HeadCoeffs {
     mean: f64,
     a1: f64,
     sigma: f64,
     shift: f64,
 }
 
+/// Kernel constants of every head, and (equivalent model, several heads) the mixing `L` of the
+/// GOE matrices (`H x H`, row-major, `L L^T = S`).
+#[derive(Clone, Debug)]
+pub(super) struct KernelCoeffs {
+    heads: Vec<HeadCoeffs>,
+    mix: Vec<f64>,
+}
+
 pub(super) fn kernel_coeffs(cfg: &SimConfig) -> Result<KernelCoeffs> {
     // Ridge has no kernel; the softmax has no activation (its constants are not used).
     if cfg.spec.kind == ModelKind::Ridge || cfg.spec.is_softmax() {
         return Ok(KernelCoeffs {
-            mean: 0.0,
-            a1: 0.0,
-            sigma: 0.0,
-            shift: 0.0,
+            heads: vec![HeadCoeffs {
+                mean: 0.0,
+                a1: 0.0,
+                sigma: 0.0,
+                shift: 0.0,
+            }],
+            mix: vec![],
         });
     }
-    let act = cfg.spec.activation()?;
-    let diag = cfg.spec.head()?.diag;
-    let h = hermite_coeffs(act, 2)?;
-    let shift = match diag {
-        Diag::Zero => -h.a1,
-        Diag::Literal if cfg.spec.kind == ModelKind::Equivalent => diag.shift(act, h.a1)?,
-        Diag::Literal => 0.0,
+    let mut heads = Vec::with_capacity(cfg.spec.heads.len());
+    for (i, head) in cfg.spec.heads.iter().enumerate() {
+        let act = head.activation.as_ref().ok_or_else(|| {
+            Error::param(
+                "heads.activation",
+                "(missing)",
+                format!("head {} has none", i + 1),
+            )
+        })?;
+        let h = hermite_coeffs(act, 2)?;
+        let shift = match head.diag {
+            Diag::Zero => -h.a1,
+            Diag::Literal if cfg.spec.kind == ModelKind::Equivalent => {
+                head.diag.shift(act, h.a1)?
+            }
+            Diag::Literal => 0.0,
+        };
+        heads.push(HeadCoeffs {
+            mean: h.mean,
+            a1: h.a1,
+            sigma: h.sigma2.max(0.0).sqrt(),
+            shift,
+        });
+    }
+    let mix = if cfg.spec.kind == ModelKind::Equivalent && heads.len() > 1 {
+        let acts: Vec<_> = cfg
+            .spec
+            .heads
+            .iter()
+            .filter_map(|h| h.activation.as_ref())
+            .collect();
+        crate::heads::HeadStats::of(&acts)?.cov_sqrt()?
+    } else {
+        vec![]
     };
-    Ok(KernelCoeffs {
-        mean: h.mean,
-        a1: h.a1,
-        sigma: h.sigma2.max(0.0).sqrt(),
-        shift,
-    })
+    Ok(KernelCoeffs { heads, mix })
 }
 
 /// `X^T w` for `w` given on the basis `e_1, e_2, ...`.
@@ -66,11 +105,18 @@ fn project(x: MatRef<'_, f64>, w: &[f64]) -> Vec<f64> {
         .collect()
 }
 
-/// The full kernel (`K` for attention, `K~` for equivalent) of replicate `r` built from `x`.
-fn build_kernel(cfg: &SimConfig, co: &KernelCoeffs, x: MatRef<'_, f64>, r: usize) -> Mat<f64> {
+/// The full kernel (`K` for attention, `K~` for equivalent) of head `h` of replicate `r`
+/// built from `x`.
+fn build_kernel(
+    cfg: &SimConfig,
+    co: &KernelCoeffs,
+    h: usize,
+    x: MatRef<'_, f64>,
+    r: usize,
+) -> Mat<f64> {
     let n = x.ncols();
     let mut m = Mat::<f64>::zeros(n, n);
-    kernel_fused(cfg, co, x, m.as_mut(), r, Mirror::Full);
+    kernel_fused(cfg, co, h, x, m.as_mut(), r, Mirror::Full);
     m
 }
 
@@ -83,29 +129,31 @@ enum Mirror {
     DiagBlocks(usize),
 }
 
-/// Builds the kernel of replicate `r` into `m` (any content on entry): for a symmetric `T` the
-/// kernel transform runs on each column block of the `X^T X` product right after it is
-/// computed (fused, cache-warm); otherwise the product is mirrored and transformed after.
+/// Builds the kernel of head `h` of replicate `r` into `m` (any content on entry): for a
+/// symmetric `T` the kernel transform runs on each column block of the `X^T X` product right
+/// after it is computed (fused, cache-warm); otherwise the product is mirrored and transformed
+/// after.
 fn kernel_fused(
     cfg: &SimConfig,
     co: &KernelCoeffs,
+    h: usize,
     x: MatRef<'_, f64>,
     mut m: MatMut<'_, f64>,
     r: usize,
     mirror: Mirror,
 ) {
     if cfg.is_symmetric() {
-        let tr = Transform::new(cfg, co, x);
+        let tr = Transform::new(cfg, &co.heads[h], h, x);
         linalg::gram_lower_then(m.as_mut(), x, 1.0, |j0, blk| tr.block(j0, blk));
-        finish_kernel(cfg, co, m, r, mirror);
+        finish_kernel(cfg, co, h, m, r, mirror);
     } else {
         linalg::gram_lower(m.as_mut(), x, 1.0);
-        kernel_from_gram_with(cfg, co, x, m, r, true);
+        kernel_from_gram_with(cfg, co, h, x, m, r, true);
     }
 }
 
 /// Benchmark stage: turns `m`, holding `X^T X` in its lower triangle (from
-/// [`linalg::gram_lower`]), into the full kernel of replicate `r` (rank-one term, scaling,
+/// [`linalg::gram_lower`]), into the full kernel (head 1) of replicate `r` (rank-one term, scaling,
 /// activation, centring, diagonal convention, and the GOE part for the equivalent model). With
 /// `full = false` and a symmetric `T` ([`SimConfig::is_symmetric`]) only the lower triangle and
 /// the diagonal blocks are filled (a cheaper partial result, for custom products).
@@ -117,11 +165,11 @@ pub fn kernel_from_gram(
     full: bool,
 ) -> Result<()> {
     let co = kernel_coeffs(cfg)?;
-    kernel_from_gram_with(cfg, &co, x, m, r, full);
+    kernel_from_gram_with(cfg, &co, 0, x, m, r, full);
     Ok(())
 }
 
-/// Benchmark stage: the kernel of replicate `r` from `x` into `m` (any content on entry): the
+/// Benchmark stage: the kernel (head 1) of replicate `r` from `x` into `m` (any content on entry): the
 /// `X^T X` product with the kernel transform fused into it (symmetric `T`). With `full = false`
 /// and a symmetric `T` only the lower triangle and the diagonal blocks of width
 /// [`linalg::GEMM_BLOCK`] are filled.
@@ -138,7 +186,7 @@ pub fn kernel_into(
     } else {
         Mirror::DiagBlocks(linalg::GEMM_BLOCK)
     };
-    kernel_fused(cfg, &co, x, m, r, mirror);
+    kernel_fused(cfg, &co, 0, x, m, r, mirror);
     Ok(())
 }
 
@@ -200,15 +248,15 @@ struct Transform<'a> {
     tanh: bool,
     sym: bool,
     slice: ActSlice,
-    co: KernelCoeffs,
+    co: HeadCoeffs,
     _act: std::marker::PhantomData<&'a ()>,
     diag: Diag,
 }
 
 impl<'a> Transform<'a> {
-    fn new(cfg: &'a SimConfig, co: &KernelCoeffs, x: MatRef<'_, f64>) -> Self {
+    fn new(cfg: &'a SimConfig, co: &HeadCoeffs, h: usize, x: MatRef<'_, f64>) -> Self {
         use crate::activation::{Builtin, Kind};
-        let head = &cfg.spec.heads[0];
+        let head = &cfg.spec.heads[h];
         let act = head
             .activation
             .as_ref()
@@ -368,10 +416,11 @@ fn act_col(
     }
 }
 
-/// GOE part (equivalent model) and mirroring of a transformed kernel.
+/// GOE part (equivalent model) and mirroring of a transformed kernel of head `h`.
 fn finish_kernel(
     cfg: &SimConfig,
     co: &KernelCoeffs,
+    h: usize,
     mut m: MatMut<'_, f64>,
     r: usize,
     mirror: Mirror,
@@ -379,15 +428,32 @@ fn finish_kernel(
     let n = m.ncols();
     let sym = cfg.is_symmetric();
     let inv_sqrt_p = 1.0 / (cfg.p as f64).sqrt();
-    if cfg.spec.kind == ModelKind::Equivalent && co.sigma > 0.0 {
-        let mut rg = stream(cfg.seed, r as u64, "goe");
-        let c = co.sigma * inv_sqrt_p;
-        for j in 0..n {
-            for i in j + 1..n {
-                let g: f64 = StandardNormal.sample(&mut rg);
-                m[(i, j)] += c * g;
-                if !sym {
-                    m[(j, i)] += c * g;
+    if cfg.spec.kind == ModelKind::Equivalent {
+        // one head: sigma G; several: N_h = sum_j L_hj G_j (module doc)
+        let hh = co.heads.len();
+        let parts: Vec<(usize, f64)> = if hh == 1 {
+            vec![(0, co.heads[0].sigma)]
+        } else {
+            (0..hh).map(|j| (j, co.mix[h * hh + j])).collect()
+        };
+        for (j, coef) in parts {
+            if coef == 0.0 {
+                continue;
+            }
+            let name = if j == 0 {
+                "goe".to_string()
+            } else {
+                format!("goe{j}")
+            };
+            let mut rg = stream(cfg.seed, r as u64, &name);
+            let c = coef * inv_sqrt_p;
+            for j in 0..n {
+                for i in j + 1..n {
+                    let g: f64 = StandardNormal.sample(&mut rg);
+                    m[(i, j)] += c * g;
+                    if !sym {
+                        m[(j, i)] += c * g;
+                    }
                 }
             }
         }
@@ -400,17 +466,19 @@ fn finish_kernel(
     }
 }
 
-/// Builds the kernel in `m` (lower triangle of `X^T X` on entry). With `full = false` and a
-/// symmetric `T`, only the lower triangle and the diagonal blocks are written.
+/// Builds the kernel of head `h` in `m` (lower triangle of `X^T X` on entry). With
+/// `full = false` and a symmetric `T`, only the lower triangle and the diagonal blocks are
+/// written.
 fn kernel_from_gram_with(
     cfg: &SimConfig,
     co: &KernelCoeffs,
+    h: usize,
     x: MatRef<'_, f64>,
     mut m: MatMut<'_, f64>,
     r: usize,
     full: bool,
 ) {
-    let tr = Transform::new(cfg, co, x);
+    let tr = Transform::new(cfg, &co.heads[h], h, x);
     if !tr.sym {
         linalg::mirror_lower(m.as_mut());
     }
@@ -423,11 +491,24 @@ fn kernel_from_gram_with(
     } else {
         Mirror::DiagBlocks(BLOCK)
     };
-    finish_kernel(cfg, co, m, r, mirror);
+    finish_kernel(cfg, co, h, m, r, mirror);
 }
 
-/// The kernel matrix of replicate `r` (`K`, or `K~` for [`ModelKind::Equivalent`]); `Err` for ridge.
+/// The kernel matrix of replicate `r` (`K`, or `K~` for [`ModelKind::Equivalent`]); `Err` for
+/// ridge and for several heads (use [`kernel_matrix_head`]).
 pub fn kernel_matrix(cfg: &SimConfig, r: usize) -> Result<Mat<f64>> {
+    if cfg.spec.heads.len() > 1 {
+        return Err(Error::param(
+            "heads",
+            cfg.spec.heads.len(),
+            "the kernel matrix is per head: give a one-head model",
+        ));
+    }
+    kernel_matrix_head(cfg, r, 0)
+}
+
+/// The kernel matrix `K_h` of head `h` (0-based) of replicate `r`; `Err` for ridge.
+pub fn kernel_matrix_head(cfg: &SimConfig, r: usize, h: usize) -> Result<Mat<f64>> {
     cfg.validate()?;
     cfg.check_memory()?;
     if cfg.spec.kind == ModelKind::Ridge {
@@ -445,9 +526,12 @@ pub fn kernel_matrix(cfg: &SimConfig, r: usize) -> Result<Mat<f64>> {
              kernel-matrix output (spectra) yet",
         ));
     }
+    if h >= cfg.spec.heads.len() {
+        return Err(Error::param("head", h, "no such head"));
+    }
     let co = kernel_coeffs(cfg)?;
     let (x, _) = sample(cfg, r);
-    Ok(build_kernel(cfg, &co, x.as_ref(), r))
+    Ok(build_kernel(cfg, &co, h, x.as_ref(), r))
 }
 
 /// The row-softmax attention of `x` into `m` (`n x n`, any content on entry), stored as
@@ -550,7 +634,11 @@ pub(super) fn features_with(
         buf = vec![0.0f64; n * n];
     }
     let mut m = MatMut::from_column_major_slice_mut(&mut buf, n, n);
-    let mut phi = Mat::<f64>::zeros(cfg.p, n);
+    // One kernel per head in the same buffer; Phi = [X K_1; ...] or sum_h X K_h (one head:
+    // Phi = alpha X K, or X A^T / X A for the softmax, which runs with one head only).
+    let (hh, p) = (cfg.spec.heads.len(), cfg.p);
+    let concat = hh > 1 && cfg.spec.attention.combine == Combine::Concat;
+    let mut phi = Mat::<f64>::zeros(if concat { hh * p } else { p }, n);
     let alpha = cfg.spec.skip().unwrap_or(1.0);
     if cfg.spec.is_softmax() {
         // m = A^T: Phi = X A^T = X m (transpose side) or X A = X m^T (plain side).
@@ -561,8 +649,15 @@ pub(super) fn features_with(
         };
         linalg::gemm_blocked(phi.as_mut(), x.as_ref(), a, alpha);
     } else {
-        kernel_fused(cfg, co, x.as_ref(), m.as_mut(), r, Mirror::Full);
-        linalg::gemm_blocked(phi.as_mut(), x.as_ref(), m.as_ref(), alpha);
+        for h in 0..hh {
+            kernel_fused(cfg, co, h, x.as_ref(), m.as_mut(), r, Mirror::Full);
+            if concat {
+                let rows = phi.as_mut().subrows_mut(h * p, p);
+                linalg::gemm_blocked(rows, x.as_ref(), m.as_ref(), 1.0);
+            } else {
+                linalg::gemm_blocked_acc(phi.as_mut(), x.as_ref(), m.as_ref(), alpha, h > 0);
+            }
+        }
     }
     // Skip connection: Phi = X + alpha X K (docs/variants.md §3).
     if cfg.spec.skip().is_some() {

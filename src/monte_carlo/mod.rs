@@ -45,7 +45,10 @@ mod sample;
 mod spectra;
 
 pub(crate) use kernel::tanh_fast;
-pub use kernel::{features, kernel_from_gram, kernel_into, kernel_matrix, softmax_attention_into};
+pub use kernel::{
+    features, kernel_from_gram, kernel_into, kernel_matrix, kernel_matrix_head,
+    softmax_attention_into,
+};
 use kernel::{features_with, kernel_coeffs, KernelCoeffs};
 pub use path::{path_from_features, path_from_spectrum};
 pub use sample::{ar1_filter, sample, sample_labels};

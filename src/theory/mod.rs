@@ -8,6 +8,7 @@ pub mod attention;
 pub mod bounds;
 pub mod correlated;
 pub mod modes;
+pub mod multihead;
 pub mod pencil;
 pub mod ridge;
 pub mod spectral;
@@ -15,6 +16,7 @@ pub mod variants;
 
 pub use attention::{attention_path, attention_point, AttentionParams};
 pub use bounds::{first_moment_gram, psi_c, psi_inf, r1_closed, r1_pencil, r1_ridge};
+pub use multihead::{multihead_path, multihead_point, MultiHeadParams};
 pub use ridge::{ridge_path_geometry, ridge_point, ridge_point_pencil};
 pub use spectral::{
     gram_density, gram_edges, gram_stieltjes, gram_stieltjes_a1zero, kernel_density, kernel_edges,
@@ -64,10 +66,11 @@ impl Dims {
 
 /// The deterministic equivalent of `spec` at `c = p/n` along `gammas` (any order; output in
 /// input order): ridge by its closed form or pencil, attention and its Gaussian equivalent by the
-/// attention pencil, skip connections by the mapped pencil. A model without a deterministic
-/// equivalent yet is an error naming the key ("no deterministic equivalent for ... yet"), never
-/// a wrong number; variants whose equivalent depends on `n` and `p` separately (softmax, AR(1)
-/// tokens) are an error asking for them ([`model_path_at`]).
+/// attention pencil (one head; skip connections by the mapped pencil) or the multi-head
+/// equivalent (several heads, `docs/multihead.md`). A model without a deterministic equivalent
+/// yet is an error naming the key ("no deterministic equivalent for ... yet"), never a wrong
+/// number; variants whose equivalent depends on `n` and `p` separately (softmax, AR(1) tokens)
+/// are an error asking for them ([`model_path_at`]).
 pub fn model_path(spec: &ModelSpec, c: f64, gammas: &[f64]) -> Result<Vec<TheoryPoint>> {
     model_path_at(spec, Dims::Ratio(c), gammas)
 }

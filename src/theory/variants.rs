@@ -17,6 +17,7 @@
 use super::attention::{attention_path, AttentionParams};
 use super::correlated::{ar1_modes, attention_ar1_model, equivalent_ar1_model, ridge_ar1_path};
 use super::modes::ModeModel;
+use super::multihead::{multihead_path, MultiHeadParams};
 use super::ridge::ridge_path_geometry;
 use super::{Dims, TheoryPoint};
 use crate::error::{Error, Result};
@@ -60,6 +61,8 @@ pub enum Route {
     Attention(AttentionParams),
     /// The mode model.
     Modes(Box<ModeModel>),
+    /// Several entry-wise heads, concatenated or summed (`docs/multihead.md`).
+    MultiHead(MultiHeadParams),
 }
 
 /// The deterministic equivalent of a model: the route, the gamma map and how it is founded.
@@ -85,6 +88,7 @@ impl Equivalent {
             Route::RidgeAr1 { c, snr, kappa, pi } => ridge_ar1_path(*c, *snr, kappa, pi, &base)?,
             Route::Attention(p) => attention_path(p, &base)?,
             Route::Modes(m) => m.path(&base)?,
+            Route::MultiHead(p) => multihead_path(p, &base)?,
         };
         for (pt, &g) in pts.iter_mut().zip(gammas) {
             pt.gamma = g;
@@ -92,6 +96,14 @@ impl Equivalent {
             pt.trq *= self.gamma_scale;
         }
         Ok(pts)
+    }
+
+    /// The multi-head parameters, when the route is the multi-head equivalent.
+    pub fn multihead_params(&self) -> Option<&MultiHeadParams> {
+        match &self.route {
+            Route::MultiHead(p) => Some(p),
+            _ => None,
+        }
     }
 
     /// The attention-pencil parameters, when the route is the attention pencil.
@@ -345,6 +357,18 @@ pub fn equivalent(spec: &ModelSpec, dims: Dims) -> Result<Equivalent> {
         return Ok(derived(
             route,
             format!("ridge on AR(1) tokens rho = {rho}, label blocks L = {block}, modes of C at n = {n}"),
+        ));
+    }
+    if spec.heads.len() > 1 {
+        // require_supported has refused every variant with several heads: iid tokens,
+        // entry-wise kernels only
+        return Ok(derived(
+            Route::MultiHead(MultiHeadParams::from_spec(spec, c)?),
+            format!(
+                "{} entry-wise heads, {:?} (multi-head equivalent, docs/multihead.md)",
+                spec.heads.len(),
+                spec.attention.combine
+            ),
         ));
     }
     let a = &spec.attention;

@@ -30,4 +30,7 @@ crate::claims! {
     rem_softmax::RemSoftmax,
     open_skip::OpenSkip,
     open_correlated_tokens::OpenCorrelatedTokens,
+    // v2 extension: several heads (docs/multihead.md; derived by the project, not the paper's)
+    ext_multihead_equivalent::ExtMultiheadEquivalent,
+    ext_multihead_what_heads_buy::ExtMultiheadWhatHeadsBuy,
 }
