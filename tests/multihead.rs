@@ -343,7 +343,7 @@ fn equal_heads_only_rescale_gamma() {
 #[test]
 fn dead_head_and_a1_zero_heads() {
     let alive = spec("[[1.0]]", &[("tanh", E1)], "concat");
-    let dead = spec("[[1.0]]", &[("tanh", E1), ("0*x", "")], "concat");
+    let dead = spec("[[1.0]]", &[("tanh", E1), ("0", "")], "concat");
     let a = model_path(&alive, 0.5, &GAMMAS).unwrap();
     let d = model_path(&dead, 0.5, &GAMMAS).unwrap();
     for (x, y) in a.iter().zip(&d) {
