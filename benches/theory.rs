@@ -8,7 +8,7 @@ fn main() {
 }
 
 fn params() -> AttentionParams {
-    // tanh (SPEC §2), c = 0.25, snr = 1, aligned w (ADDENDUM §3.1 setting)
+    // tanh (docs/hermite.md), c = 0.25, snr = 1, aligned w (docs/pencil.md §8.1 setting)
     AttentionParams::new(
         0.25,
         1.0,

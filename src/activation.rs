@@ -124,7 +124,7 @@ impl Builtin {
     }
 
     /// `tau_D = lim_{t -> +inf} f(t)/t`: the diagonal of the literal kernel,
-    /// `f(x_i^T W x_i/sqrt p)/sqrt p` with `x_i^T W x_i / sqrt p ~ sqrt p` (SPEC §3).
+    /// `f(x_i^T W x_i/sqrt p)/sqrt p` with `x_i^T W x_i / sqrt p ~ sqrt p` (docs/linearization.md).
     /// `None` when the limit is infinite (e.g. `x^2 - 1`).
     pub fn diag_limit(&self) -> Option<f64> {
         match self {

@@ -15,7 +15,7 @@
 //! ```
 //!
 //! So `-x^2 = -(x^2)`, `2^3^2 = 2^9`, `x^-1 = 1/x`. `erf` is `libm::erf` (statrs' `erf` is only
-//! ~1e-10 accurate, DEPS.md). `sign(0) = 0`; `max`/`min` propagate NaN (so that an expression
+//! ~1e-10 accurate, docs/dependencies.md §4). `sign(0) = 0`; `max`/`min` propagate NaN (so that an expression
 //! undefined somewhere is detected by the quadrature, not silently clipped).
 //!
 //! **Limits** (checked before any work, each refusal a one-line error naming the limit):

@@ -4,7 +4,7 @@
 //! independent of the number of threads); each block is computed by one sequential faer call
 //! (`Par::Seq`) and the blocks run in parallel on the current rayon pool. Each output entry is
 //! therefore produced by the same sequence of floating-point operations whatever the thread
-//! count, so results are bit-identical with 1 or many threads (DEPS.md: faer's own rayon path
+//! count, so results are bit-identical with 1 or many threads (docs/dependencies.md §7: faer's own rayon path
 //! differs from the sequential one by ~1e-14, which is why it is not used).
 //!
 //! * [`gram_lower`]: `C = alpha A^T A` on the lower triangle (a syrk-like product, half the flops);

@@ -7,15 +7,15 @@
 //!   off-diagonal `sqrt(k)`), computed with faer (Golub–Welsch), then refined by Newton steps on
 //!   `P_n` (`P_n' = sqrt(n) P_{n-1}`); weights `w_i = 1 / sum_{k<n} P_k(x_i)^2` (Christoffel
 //!   numbers). Ratios `P_k/P_{k-1}` and a log-scaled sum avoid overflow for the outer nodes
-//!   (`|x| ~ 40` at n = 400, where the weight underflows to 0). DEPS.md: the `gauss-quad` crate's
+//!   (`|x| ~ 40` at n = 400, where the weight underflows to 0). docs/dependencies.md §2: the `gauss-quad` crate's
 //!   tail weights are wrong by up to 7e1 in `E xi^k`; this construction is accurate to ~1e-15.
 //!   Rules are computed once per order and cached.
 //! * [`gaussian_expectation_piecewise`]: `E[g(xi)]` restricted to `[-L, L]`, split at break
 //!   points, each piece integrated by the `quadrature` crate's tanh-sinh rule with the Gaussian
 //!   weight. tanh-sinh never evaluates the endpoints, so a jump of `g` at a break point is
-//!   harmless (Clenshaw–Curtis evaluates them: ~7e-5 error at a jump, DEPS.md).
+//!   harmless (Clenshaw–Curtis evaluates them: ~7e-5 error at a jump, docs/dependencies.md §2).
 //!
-//! References: SPEC §2 (Hermite convention); Golub & Welsch, Math. Comp. 23 (1969).
+//! References: docs/hermite.md (Hermite convention); Golub & Welsch, Math. Comp. 23 (1969).
 
 use crate::error::{Deadline, Error, Result};
 use std::sync::OnceLock;
@@ -126,7 +126,7 @@ fn build_rule(n: usize) -> Result<GaussRule> {
         j[(k, k - 1)] = b;
         j[(k - 1, k)] = b;
     }
-    // Sequential EVD (faer's parallel path differs in the last bits, DEPS.md): rules are then
+    // Sequential EVD (faer's parallel path differs in the last bits, docs/dependencies.md §7): rules are then
     // bit-identical whatever the thread count, so snapshots of round-off-level values are stable.
     let par = faer::Par::Seq;
     let mut s = faer::diag::Diag::<f64>::zeros(n);
@@ -376,7 +376,7 @@ mod tests {
                 for k in 1..=20u32 {
                     let m = r.expect(|x| x.powi(2 * k as i32));
                     let exact = double_factorial_odd(k);
-                    // DEPS.md: this construction reaches <= 5e-15 relative; 1e-13 leaves margin.
+                    // docs/dependencies.md §2: this construction reaches <= 5e-15 relative; 1e-13 leaves margin.
                     assert!(
                         ((m - exact) / exact).abs() < 1e-13,
                         "n={n} k={k}: {m} vs {exact}"

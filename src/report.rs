@@ -9,7 +9,7 @@
 //! 2. the Hermite table (`a_k` with error estimates, [`crate::hermite::hermite_coeffs`]);
 //! 3. the assumptions: centred after shifting by the mean, square-integrable (`nu < inf`),
 //!    `a1 != 0`; with `a1 = 0` (and `s = 0`, the zero diagonal used here) `Ebar_A` does not
-//!    depend on the SNR or `w` and equals `Psi_c(gamma/nu)` (ADDENDUM B2) — shown next to the
+//!    depend on the SNR or `w` and equals `Psi_c(gamma/nu)` (docs/bounds.md §4) — shown next to the
 //!    pencil values;
 //! 4. predicted `Ebar_A` (w = 0, aligned) vs `Ebar_RR` over gamma and SNR;
 //! 5. a Monte Carlo spot check on the exact model (zero diagonal, `n = 512`), each point
@@ -41,9 +41,9 @@ pub const WEIGHTS: [(&str, &[f64], &[f64]); 2] =
     [("w = 0", &[0.0], &[0.0]), ("aligned", &[1.0], &[1.0])];
 /// Spot-check tolerance `3 SE + 0.5 n^{-1/2}`. `z = 3`: ~0.3% two-sided false alarms per point
 /// under normality. `C = 0.5`: at `n = 512` the finite-size term is 0.022; the measured
-/// exact-kernel deviations at `n = 512`, 4 seeds (ADDENDUM §2 validation, 750 points) have a
+/// exact-kernel deviations at `n = 512`, 4 seeds (docs/bounds.md §6 validation, 750 points) have a
 /// median of 1.3% (gamma >= 1e-2, snr <= 1) and a maximum absolute error of 0.032 for tanh and
-/// relu over the whole grid, which `3 SE + 0.022` (SE ~ 0.005-0.01) covers; SPEC §8 reports the
+/// relu over the whole grid, which `3 SE + 0.022` (SE ~ 0.005-0.01) covers; docs/claims-attention.md §3 reports the
 /// `O(n^{-1/2})` finite-size fluctuations (z up to -3.7 at n = 1024 for aligned tanh).
 pub const SPOT_TOL: McTolerance = McTolerance {
     z: 3.0,
@@ -427,7 +427,7 @@ impl ActivationReport {
                 "# Activation report: `{name}`\n\nModel: attention with zero-diagonal kernel \
                  (s = -a1), c = p/n = {}, ‖μ‖² = {}, μ = √snr e1; \"aligned\" = w_K = w_Q = e1, \
                  \"w = 0\" = W = I. Lower E = better memorization. Theory: pencil deterministic \
-                 equivalent (SPEC §5); ridge: closed form (SPEC §4).\n\n",
+                 equivalent (docs/pencil.md); ridge: closed form (docs/ridge.md).\n\n",
                 o.c, o.snr
             )),
             Some(m) => s.push_str(&format!(
@@ -479,7 +479,7 @@ impl ActivationReport {
                 "- **a1 ≠ 0**: **fails** (a1 = {}, zero within 10 error estimates). With a1 = 0 \
                  and s = 0 (zero diagonal) the equivalent E_A does **not depend on ‖μ‖² or on \
                  w_K, w_Q**: attention cannot use the signal or the weights, and E_A = \
-                 Ψ_c(γ/ν) (ADDENDUM B2; floor √(γ/(γ+4ν)) as c → ∞). Check (pencil vs closed \
+                 Ψ_c(γ/ν) (docs/bounds.md §4; floor √(γ/(γ+4ν)) as c → ∞). Check (pencil vs closed \
                  form):\n\n",
                 sci(h.a1, 2)
             ));
@@ -500,7 +500,7 @@ impl ActivationReport {
         } else {
             s.push_str(&format!(
                 "- **a1 ≠ 0**: holds (a1 = {}, error {}). (Were a1 = 0, E_A would not depend on \
-                 ‖μ‖² or w and would equal Ψ_c(γ/ν), ADDENDUM B2.)\n\n",
+                 ‖μ‖² or w and would equal Ψ_c(γ/ν), docs/bounds.md §4.)\n\n",
                 sci(h.a1, 6),
                 sci(h.errors.get(1).copied().unwrap_or(f64::NAN), 1)
             ));
@@ -545,7 +545,7 @@ impl ActivationReport {
             "\n## Monte Carlo spot check\n\nExact model, zero diagonal, n = {}, p = {}, ‖μ‖² = \
              {}, {} seeds, seed = {}; a point holds when |MC - theory| ≤ {} (z = 3: ~0.3% false \
              alarms per point; C = 0.5: the finite-size deviations measured at n = 512, \
-             ADDENDUM §2 validation, SPEC §8). Theory at c = p/n of the run.\n\n",
+             docs/bounds.md §6 validation, docs/claims-attention.md §3). Theory at c = p/n of the run.\n\n",
             o.n,
             self.spot_p,
             o.snr,

@@ -36,7 +36,7 @@ fn num(v: &serde_json::Value, key: &str) -> f64 {
         .unwrap_or_else(|| panic!("{key} missing in {v}"))
 }
 
-// Issue 2 "Done when": relu's a1, a2, nu within 1e-10 of the closed forms (SPEC §2).
+// Issue 2 "Done when": relu's a1, a2, nu within 1e-10 of the closed forms (docs/hermite.md).
 #[test]
 fn hermite_relu_json() {
     let v = json(&["hermite", "relu", "--format", "json"]);

@@ -1,5 +1,5 @@
 //! `rmt-verify check-activation`: the report's numbers are the theory engine's (same code path,
-//! bit-for-bit), the a1 = 0 diagnosis matches ADDENDUM B2, the CLI writes its files and exit codes
+//! bit-for-bit), the a1 = 0 diagnosis matches docs/bounds.md §4, the CLI writes its files and exit codes
 //! follow the convention (0 spot check holds, 2 error).
 
 use rmt_verify::activation::Activation;
@@ -76,7 +76,7 @@ fn assert_same_as_theory(spec: &str) -> rmt_verify::report::ActivationReport {
 #[test]
 fn x_tanh_x_report_is_the_theory_and_is_diagnosed_a1_zero() {
     let r = assert_same_as_theory("x*tanh(x)");
-    // x tanh(x) is even: a1 = 0 (ADDENDUM B2), so E_A = Psi_c(gamma/nu) for every snr and w.
+    // x tanh(x) is even: a1 = 0 (docs/bounds.md §4), so E_A = Psi_c(gamma/nu) for every snr and w.
     assert!(r.a1_zero);
     let psi = r.psi.as_ref().expect("psi for a1 = 0");
     for (k, g) in GAMMAS.iter().enumerate() {
@@ -102,7 +102,7 @@ fn x_tanh_x_report_is_the_theory_and_is_diagnosed_a1_zero() {
 fn cos_report_is_the_theory() {
     let r = assert_same_as_theory("cos");
     assert!(r.a1_zero);
-    // cos cannot use the signal: worse than tanh wherever snr > 0 (SPEC §6 (iii))
+    // cos cannot use the signal: worse than tanh wherever snr > 0 (docs/claims-attention.md §1 (iii))
     assert!(r.verdict.starts_with("**Mostly no**"), "{}", r.verdict);
 }
 

@@ -59,7 +59,7 @@ fn theory_json_contract() {
     for k in ["gamma", "E", "yQy", "trQ", "iterations", "residual"] {
         assert!(pts[0].get(k).is_some(), "missing point field {k}");
     }
-    // input order kept; SPEC §5.6 row 3 (tanh, aligned, gamma 0.1): E = 0.38561400 (hermite stub ~1e-6)
+    // input order kept; docs/pencil.md §7 row 3 (tanh, aligned, gamma 0.1): E = 0.38561400 (hermite stub ~1e-6)
     assert_eq!(pts[0]["gamma"].as_f64(), Some(0.1));
     assert!((pts[0]["E"].as_f64().unwrap() - 0.385614).abs() < 1e-5);
 }

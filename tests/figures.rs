@@ -78,7 +78,7 @@ fn fig1a_builds_and_writes_four_files() {
     let p = &plots[0];
     assert!(p.log_x && p.log_y);
     assert!(p.caption.contains("p = 2048, n = 512") && p.caption.contains("n = 256, p = 1024"));
-    // theory line vs Monte Carlo points: within 4 SE + 2% (SPEC §8: 0.1%-2.9% at these sizes)
+    // theory line vs Monte Carlo points: within 4 SE + 2% (docs/claims-attention.md §3: 0.1%-2.9% at these sizes)
     let (th, mc) = (&p.series[0], &p.series[1]);
     let se = mc.y_err.as_ref().expect("error bars");
     for (k, (&g, &m)) in mc.x.iter().zip(&mc.y).enumerate() {

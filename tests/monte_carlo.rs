@@ -1,5 +1,5 @@
 //! Monte Carlo engine: the eigen-path against a direct solve, ridge against its closed form
-//! (SPEC §4), thread-count invariance, reproducibility, the Gaussian equivalent (SPEC §3), and
+//! (docs/ridge.md), thread-count invariance, reproducibility, the Gaussian equivalent (docs/linearization.md), and
 //! the empirical Stieltjes transform. Sizes are small so each test takes well under a second.
 
 use faer::linalg::solvers::{DenseSolveCore, Solve};
@@ -20,7 +20,7 @@ fn cfg(model: ModelKind, n: usize, p: usize) -> SimConfig {
     c
 }
 
-/// Direct ridge probe (SPEC §1.5-1.6): `w* = (Phi Phi^T + n gamma I)^{-1} Phi y`,
+/// Direct ridge probe (docs/model.md §5–§6): `w* = (Phi Phi^T + n gamma I)^{-1} Phi y`,
 /// `E = ||y - Phi^T w*||^2 / n`, `yQy = y^T (y - Phi^T w*) / (gamma n)` (as `y - Phi^T w* = gamma Q y`),
 /// `trQ = tr (Phi^T Phi/n + gamma I)^{-1} / n`.
 fn direct(phi: MatRef<'_, f64>, y: &[f64], gamma: f64) -> (f64, f64, f64) {
@@ -113,7 +113,7 @@ fn eigen_path_equals_direct_solve() {
     }
 }
 
-/// SPEC §4 closed form of the ridge memorization error:
+/// docs/ridge.md closed form of the ridge memorization error:
 /// m = [-(g+c-1) + sqrt((g+c-1)^2 + 4g)]/(2g), G = m(1+m)/(1+a m), a = 1 + snr,
 /// E = -g^2 dG/dg with m' = -(m^2+m)/(2 g m + g + c - 1), dG/dm = [(1+2m)(1+am) - am(1+m)]/(1+am)^2.
 fn ridge_closed_form(gamma: f64, c: f64, snr: f64) -> (f64, f64) {
@@ -128,7 +128,7 @@ fn ridge_closed_form(gamma: f64, c: f64, snr: f64) -> (f64, f64) {
 
 #[test]
 fn ridge_mc_agrees_with_closed_form() {
-    // Sanity of the closed form itself (SPEC §5.6 table: Ebar_RR = 0.75403102 at gamma = 0.1,
+    // Sanity of the closed form itself (docs/pencil.md §7 table: Ebar_RR = 0.75403102 at gamma = 0.1,
     // c = 0.25, snr = 0 and 0.37838878 at snr = 1).
     assert!((ridge_closed_form(0.1, 0.25, 0.0).0 - 0.75403102).abs() < 1e-8);
     assert!((ridge_closed_form(0.1, 0.25, 1.0).0 - 0.37838878).abs() < 1e-8);
@@ -147,7 +147,7 @@ fn ridge_mc_agrees_with_closed_form() {
         for pt in &res.points {
             let (e, g) = ridge_closed_form(pt.gamma, p as f64 / n as f64, snr);
             // 4 standard errors (the MC noise); the O(1/n) finite-size bias is ~100x smaller at
-            // n >= 200 (SPEC §8: 0.1%-2.9% at single seeds) and is not budgeted separately.
+            // n >= 200 (docs/claims-attention.md §3: 0.1%-2.9% at single seeds) and is not budgeted separately.
             assert!(
                 (pt.e.mean - e).abs() < 4.0 * pt.e.se,
                 "n={n} p={p} g={}: E {} +- {} vs {e}",
@@ -225,7 +225,7 @@ fn reproducible_from_the_seed() {
 
 #[test]
 fn gaussian_equivalent_tracks_attention() {
-    // tanh, n = 512, c = 1/4, snr = 1, w = 0, gamma = 0.1 (SPEC §5.6 row 2: theory 0.39032114).
+    // tanh, n = 512, c = 1/4, snr = 1, w = 0, gamma = 0.1 (docs/pencil.md §7 row 2: theory 0.39032114).
     let mut c = cfg(ModelKind::Attention, 512, 128);
     c.seeds = 6;
     let att = simulate(&c, false).unwrap();
@@ -234,7 +234,7 @@ fn gaussian_equivalent_tracks_attention() {
     let (x, y) = (att.points[0].e, eq.points[0].e);
     let se = (x.se.powi(2) + y.se.powi(2)).sqrt();
     // 4 combined standard errors plus a finite-size allowance of 0.01 (~2.5%: the linearization
-    // error is O(p^{-1/2}) in K's entries; SPEC §8 reports 0.1-2.8% MC-vs-theory gaps at this size).
+    // error is O(p^{-1/2}) in K's entries; docs/claims-attention.md §3 reports 0.1-2.8% MC-vs-theory gaps at this size).
     assert!(
         (x.mean - y.mean).abs() < 4.0 * se + 0.01,
         "attention {} +- {} vs equivalent {} +- {}",

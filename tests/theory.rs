@@ -1,12 +1,12 @@
-//! Theory engine: reference values (SPEC §5.6, ADDENDUM §3.1), ridge closed form vs pencil,
+//! Theory engine: reference values (docs/pencil.md §7, §8.1), ridge closed form vs pencil,
 //! analytic vs finite-difference derivative, spectral laws and bounds helpers.
 
 use num_complex::Complex64 as C64;
 use rmt_verify::theory::attention::{attention_pencil, AttentionParams};
 use rmt_verify::theory::*;
 
-// tanh Hermite data (SPEC §5.6 prints them rounded to 0.605706 / 0.394294; the table values
-// were computed at full precision: 200-point Gauss-Hermite, a1 = 1 - nu, SPEC §2)
+// tanh Hermite data (docs/pencil.md §7 prints them rounded to 0.605706 / 0.394294; the table values
+// were computed at full precision: 200-point Gauss-Hermite, a1 = 1 - nu, docs/hermite.md)
 const TANH_A1: f64 = 0.605_705_509_602_158_4;
 const TANH_NU: f64 = 0.394_294_490_397_840_9;
 const E1: [f64; 3] = [1.0, 0.0, 0.0];
@@ -51,7 +51,7 @@ fn spec_5_6_bulk_entries() {
     let p = tanh(0.25, 0.0, W0, W0);
     let pen = attention_pencil(&p).unwrap();
     let b = pen.solve_real(0.1).unwrap();
-    // [var, eq]: u a c e b g = 0..5; R1 R2 Rc Re Rb Rg = 0..5 (SPEC §5.6)
+    // [var, eq]: u a c e b g = 0..5; R1 R2 Rc Re Rb Rg = 0..5 (docs/pencil.md §7)
     let refs = [
         (0, 0, 7.8872036605),
         (0, 1, -0.1367563404),
@@ -102,7 +102,7 @@ fn ridge_pencil_equals_closed_form() {
 
 #[test]
 fn ridge_limits() {
-    // mu = 0, gamma -> 0, c < 1: E -> 1 - c (SPEC §4); deviation O(gamma)
+    // mu = 0, gamma -> 0, c < 1: E -> 1 - c (docs/ridge.md); deviation O(gamma)
     for c in [0.25, 0.5, 0.9] {
         let e = ridge_point(c, 0.0, 1e-9).unwrap().e;
         assert!((e - (1.0 - c)).abs() < 1e-6, "{c}: {e}");
@@ -128,8 +128,8 @@ fn analytic_vs_finite_difference() {
 
 #[test]
 fn small_gamma_table_addendum_3_1() {
-    // ADDENDUM §3.1 (values to 10 decimals, solver residual 1e-13): tolerance 1e-9.
-    // relu: a1 = 1/2, nu = 1/2 - 1/(2 pi); cos: a1 = 0, nu = (1+e^-2)/2 - e^-1 (SPEC §2)
+    // docs/pencil.md §8.1 (values to 10 decimals, solver residual 1e-13): tolerance 1e-9.
+    // relu: a1 = 1/2, nu = 1/2 - 1/(2 pi); cos: a1 = 0, nu = (1+e^-2)/2 - e^-1 (docs/hermite.md)
     let relu_nu = 0.5 - 0.5 / std::f64::consts::PI;
     let cos_nu = (1.0 + (-2.0f64).exp()) / 2.0 - (-1.0f64).exp();
     let tanh_p = {
@@ -185,9 +185,9 @@ fn r1_closed_vs_pencil_and_large_gamma_law() {
         let p = tanh(c, snr, W0, W0);
         let a = r1_closed(c, TANH_A1, TANH_NU, snr, -TANH_A1);
         let b = r1_pencil(&p).unwrap();
-        // Richardson error O(r1^3/g^2) at g = 1e4 (ADDENDUM §2: agreement 1e-7 relative)
+        // Richardson error O(r1^3/g^2) at g = 1e4 (docs/bounds.md §6.2: agreement 1e-7 relative)
         assert!((a - b).abs() < 1e-6 * a, "{c} {snr}: {a} vs {b}");
-        // g (E_A - E_RR) -> 2 (r1_RR - r1_A), error O(r1^2/g) (ADDENDUM §2)
+        // g (E_A - E_RR) -> 2 (r1_RR - r1_A), error O(r1^2/g) (docs/bounds.md §3)
         let g = 1e4;
         let lhs = g * (attention_point(&p, g).unwrap().e - ridge_point(c, snr, g).unwrap().e);
         let rhs = 2.0 * (r1_ridge(c, snr) - a);
@@ -240,7 +240,7 @@ fn kernel_density_is_a_probability() {
         // trapezoid error at square-root edges ~ h^{3/2}: 2e-3 for 4000 points
         assert!((mass - 1.0).abs() < 2e-3, "c={c} s={s}: mass {mass}");
     }
-    // ADDENDUM §1 table: tanh c = 0.5 edges [-0.9677, 2.9509]
+    // docs/spectra.md §5 table: tanh c = 0.5 edges [-0.9677, 2.9509]
     let (lo, hi) = kernel_edges(0.5, 0.605706, 0.394294, -0.605706).unwrap();
     assert!(
         (lo + 0.9677).abs() < 1e-3 && (hi - 2.9509).abs() < 1e-3,
@@ -252,7 +252,7 @@ fn kernel_density_is_a_probability() {
 fn gram_density_is_nonnegative_with_right_mass() {
     let p = tanh(0.5, 0.0, W0, W0);
     let (lo, hi) = gram_edges(&p).unwrap();
-    // ADDENDUM §1 table (tanh, c = 0.5): upper edge 25.2069 (grid resolution ~0.05)
+    // docs/spectra.md §5 table (tanh, c = 0.5): upper edge 25.2069 (grid resolution ~0.05)
     assert!((hi - 25.2069).abs() < 0.05 && lo >= 0.0, "edges {lo} {hi}");
     let lo = lo.max(1e-6 * hi);
     // mass sits close to 0 too: geometric grid from lo to hi

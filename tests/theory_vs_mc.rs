@@ -1,4 +1,4 @@
-//! Acceptance test of the theory issue: `theory` (the attention pencil, SPEC §5) agrees with
+//! Acceptance test of the theory issue: `theory` (the attention pencil, docs/pencil.md) agrees with
 //! `simulate` (exact kernel, zero diagonal) within 3 standard errors at n = 2048 for tanh, relu,
 //! sign and cos, with and without alignment (`w_K = w_Q = e1 || mu`).
 //!
@@ -13,7 +13,7 @@
 //!   `cargo test --release --test theory_vs_mc -- --ignored --nocapture`
 //! * `theory_matches_simulate_quick` (n = 512, seconds): `|theory - mean| <= 3 SE + C |theory|
 //!   n^{-1/2}` with C = 0.5: the neglected terms of the kernel linearisation are O(p^{-1/2})
-//!   (SPEC §3), and ADDENDUM §2 measured a median 1.3% deviation at n = 512 for snr <= 1 (4 seeds,
+//!   (docs/linearization.md), and docs/bounds.md §6 measured a median 1.3% deviation at n = 512 for snr <= 1 (4 seeds,
 //!   mostly noise); C = 0.5 allows 2.2% at n = 512 (the constant of claim `thm1-attention`).
 
 use rmt_verify::activation::Activation;

@@ -110,7 +110,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     ]);
     if args.format == Format::Table {
         out.push_str(&format!(
-            "Hermite coefficients of `{}`: a_k = E[f(xi) He_k(xi)/sqrt(k!)], xi ~ N(0,1) (SPEC §2)\n",
+            "Hermite coefficients of `{}`: a_k = E[f(xi) He_k(xi)/sqrt(k!)], xi ~ N(0,1) (docs/hermite.md)\n",
             h.activation
         ));
         out.push_str(&format!("method: {}\n", h.method));

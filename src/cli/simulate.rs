@@ -1,4 +1,4 @@
-//! `rmt-verify simulate`: Monte Carlo on the exact model along a gamma path (SPEC §1, §3).
+//! `rmt-verify simulate`: Monte Carlo on the exact model along a gamma path (docs/model.md, docs/linearization.md).
 
 use super::model_args::{model_json, ModelArgs};
 use rmt_verify::model::SimConfig;

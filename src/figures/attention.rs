@@ -1,14 +1,14 @@
-//! Attention figures (SPEC §7 "suggested reproductions", §6 (ii)): `E_A` (and `E_RR` for
+//! Attention figures (docs/claims-attention.md §2 "suggested reproductions", §1 (ii)): `E_A` (and `E_RR` for
 //! reference) against `gamma` (`att-gamma`), `p` (`att-p`) and `||mu||^2` (`att-snr`), one panel
 //! per activation (tanh, relu, sign, cos), one colour per weight configuration:
 //!
 //! * `w = 0` (`W = I`);
 //! * aligned: `w_K = w_Q = e1 = mu/||mu||`;
-//! * orthogonal: `w_K = w_Q = e2` (theory: no effect at all, SPEC §6 (ii));
+//! * orthogonal: `w_K = w_Q = e2` (theory: no effect at all, docs/claims-attention.md §1 (ii));
 //! * mismatched: `w_K = e1, w_Q = e2` (theory: increases the error).
 //!
 //! Theory lines: [`crate::theory::attention_point`] / [`crate::theory::attention_path`] with
-//! `a1, nu` from the Hermite coefficients and the zero-diagonal shift `s = -a1` (SPEC §3, §5);
+//! `a1, nu` from the Hermite coefficients and the zero-diagonal shift `s = -a1` (docs/linearization.md, docs/pencil.md);
 //! ridge: [`crate::theory::ridge_point`]. Points: [`crate::monte_carlo::simulate`] on the exact
 //! model (zero diagonal), mean ± one standard error over the seeds.
 
@@ -178,7 +178,7 @@ fn panels(s: &Setup, budget: &Budget) -> Result<Vec<Plot>> {
         ),
         Axis::Snr => format!(
             "n = {}, p = {p0} (c = {}), ||μ||² in {:?}, γ = {} (at this small p the aligned MC \
-             falls below theory for ||μ||² ≥ 4: finite-size terms ~ snr/√p, ADDENDUM §2 \
+             falls below theory for ||μ||² ≥ 4: finite-size terms ~ snr/√p, docs/bounds.md §6 \
              validation; use --full)",
             s.n, s.c, s.mc_x, s.gamma
         ),
@@ -234,7 +234,7 @@ fn panels(s: &Setup, budget: &Budget) -> Result<Vec<Plot>> {
                 if h.a1.abs() < 1e-10 { 0.0 } else { h.a1 },
                 h.nu,
                 if h.a1.abs() < 1e-10 {
-                    "; a1 = 0: E_A does not depend on w or snr, ADDENDUM B2"
+                    "; a1 = 0: E_A does not depend on w or snr, docs/bounds.md §4"
                 } else {
                     ""
                 },

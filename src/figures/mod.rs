@@ -9,7 +9,7 @@
 //! * `ID.md`: title, captions and the same table in markdown, ready to paste;
 //! * `ID.tex`: the same table as a LaTeX `tabular` (booktabs), with the caption as a comment.
 //!
-//! The registered ids (issue 6, SPEC §7): `fig1a fig1b fig1c` (ridge vs its equivalent,
+//! The registered ids (issue 6, docs/claims-attention.md §2): `fig1a fig1b fig1c` (ridge vs its equivalent,
 //! [`ridge`]), `att-gamma att-p att-snr` (E_A and E_RR vs gamma / p / SNR for tanh, relu, sign,
 //! cos with w = 0 / aligned / orthogonal / mismatched, [`attention`]), `att-heads` (one head,
 //! two equal heads, two complementary heads, concatenated and summed, [`heads`]) and `spec-kernel

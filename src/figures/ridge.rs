@@ -1,5 +1,5 @@
-//! Figure 1 of the paper (SPEC §7): ridge regression on raw tokens, Monte Carlo `E_RR` against
-//! its deterministic equivalent `Ebar_RR` ([`crate::theory::ridge_point`], SPEC §4).
+//! Figure 1 of the paper (docs/claims-attention.md §2): ridge regression on raw tokens, Monte Carlo `E_RR` against
+//! its deterministic equivalent `Ebar_RR` ([`crate::theory::ridge_point`], docs/ridge.md).
 //!
 //! * `fig1a`: vs `gamma`, `||mu||^2 = 1`, `p = 2048, n = 512` (`c = 4`): two independent
 //!   sources read the paper's caption this way (`docs/claims-attention.md §2`), and the caption
@@ -101,7 +101,7 @@ fn build_1b(budget: &Budget) -> Result<Vec<Plot>> {
     let (n, f) = sizes(budget, 4096);
     let snr = 1.0;
     let gamma = 1e-5;
-    // the paper's p in {256, ..., 3072} at n = 4096 (SPEC §8), i.e. c from 1/16 to 3/4
+    // the paper's p in {256, ..., 3072} at n = 4096 (docs/claims-attention.md §3), i.e. c from 1/16 to 3/4
     let ps: Vec<usize> = [256usize, 512, 1024, 2048, 3072]
         .iter()
         .map(|p| p / f)

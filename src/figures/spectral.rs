@@ -1,4 +1,4 @@
-//! Spectral figures (ADDENDUM §1): eigenvalue histograms of the exact model against the
+//! Spectral figures (docs/spectra.md): eigenvalue histograms of the exact model against the
 //! limiting densities of [`crate::theory`], at `mu = 0`, `w = 0`, zero diagonal (`s = -a1`).
 //!
 //! * `spec-kernel`: eigenvalues of `K = f(X^T X/sqrt p)/sqrt p` vs
@@ -32,7 +32,7 @@ pub const SPEC_GRAM: FigureSpec = FigureSpec {
     build: build_gram,
 };
 
-/// The `(activation, c)` cases, one panel each (ADDENDUM §1 validation cases).
+/// The `(activation, c)` cases, one panel each (docs/spectra.md §5 validation cases).
 pub const CASES: [(&str, f64); 2] = [("tanh", 0.5), ("sign", 0.25)];
 
 fn config(act: &Activation, n: usize, c: f64, budget: &Budget) -> SimConfig {
@@ -77,7 +77,7 @@ fn build_kernel(budget: &Budget) -> Result<Vec<Plot>> {
                 bins,
                 range,
             )?)
-            .with(Series::line("limiting density (ADDENDUM §1a)", xs, ys).with_color(1))
+            .with(Series::line("limiting density (docs/spectra.md §1)", xs, ys).with_color(1))
             .caption(format!(
                 "K = f(XᵀX/√p)/√p, f = {name} centred (a1 = {:.4}, ν = {:.4}), zero diagonal \
                  (s = {:.4}), μ = 0, w = 0, n = {n}, p = {} (c = {c}), {} seeds pooled, seed = {}; \
@@ -114,7 +114,7 @@ fn build_gram(budget: &Budget) -> Result<Vec<Plot>> {
         if nonzero.is_empty() {
             return Err(Error::param("spec-gram", name, "no nonzero eigenvalues"));
         }
-        // the lower edge of gram_edges is a coarse grid value (ADDENDUM §1b: eta-smoothed), so
+        // the lower edge of gram_edges is a coarse grid value (docs/spectra.md §2: eta-smoothed), so
         // only the upper edge is used and quoted
         let (lo, hi) = gram_edges(&par)?;
         // log-spaced bins from below the smallest nonzero eigenvalue (or the theory edge) to
@@ -163,7 +163,7 @@ fn build_gram(budget: &Budget) -> Result<Vec<Plot>> {
             ))
             .with(
                 Series::line(
-                    format!("limiting density / {mass} (ADDENDUM §1b)"),
+                    format!("limiting density / {mass} (docs/spectra.md §2)"),
                     xs,
                     ys,
                 )

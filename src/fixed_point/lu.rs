@@ -35,7 +35,7 @@ pub fn lu_solve_multi(a: &mut [C64], n: usize, b: &mut [C64], k: usize) -> Resul
             }
         }
         // exactly singular (or non-finite) only: ill-conditioned Jacobians (condition ~ 1/gamma^2
-        // at small gamma, ADDENDUM §3) are legitimate; Newton's residual test judges the result
+        // at small gamma, docs/pencil.md §8) are legitimate; Newton's residual test judges the result
         if pmax <= f64::MIN_POSITIVE * scale || !pmax.is_finite() {
             return Err(Error::Linalg {
                 op: "lu_solve".into(),

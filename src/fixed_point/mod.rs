@@ -1,6 +1,6 @@
 //! Root finders for small complex systems `G(x) = x - F(x) = 0`, as argmin [`Solver`]s.
 //!
-//! argmin 0.11 has no Newton method for systems and no fixed-point/Anderson solver (DEPS.md), so
+//! argmin 0.11 has no Newton method for systems and no fixed-point/Anderson solver (docs/dependencies.md §3), so
 //! this module adds two, modelled on argmin's Landweber solver file:
 //!
 //! * [`DampedNewton`]: `x_{k+1} = x_k - lambda J(x_k)^{-1} G(x_k)` with the analytic Jacobian
@@ -10,7 +10,7 @@
 //!
 //! Both use the *relative residual* `r(x) = max_i |G_i(x)| / max(1, max_i |x_i|)` as the argmin
 //! cost, so argmin's `target_cost` is the stopping rule and `max_iters` the cap. The unknowns are
-//! `Vec<Complex64>` (never faer types, STYLE.md), so the same code serves real `gamma > 0` and
+//! `Vec<Complex64>` (never faer types: the solver API stays independent of the linear-algebra crate), so the same code serves real `gamma > 0` and
 //! complex `gamma = -z`. [`solve_newton`] / [`solve_picard`] run the argmin executor and return a
 //! [`FixedPointSolution`] carrying `(converged, iterations, residual)`; non-convergence is a
 //! status, not an error (callers turn it into [`Error::NoConvergence`] with context).
@@ -21,7 +21,7 @@
 //!
 //! ## References
 //! Kelley, C. T. (2003): Solving Nonlinear Equations with Newton's Method, SIAM (backtracking);
-//! ADDENDUM §3 (Newton + continuation for the MDE).
+//! docs/pencil.md §5 (Newton + continuation for the MDE).
 
 mod lu;
 pub use lu::{inverse, lu_solve, lu_solve_multi};
@@ -216,7 +216,7 @@ pub struct SolveOpts {
 }
 
 impl Default for SolveOpts {
-    /// `tol = 1e-13` (SPEC §5.3, ADDENDUM §3: relative tolerance reached at gamma down to 1e-10),
+    /// `tol = 1e-13` (docs/pencil.md §3, §5: relative tolerance reached at gamma down to 1e-10),
     /// 100 Newton iterations.
     fn default() -> Self {
         SolveOpts {

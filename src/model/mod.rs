@@ -4,7 +4,7 @@
 //!
 //! `X = sum_k mu_k label_k^T + Z` (`p x n`), `W = I_p + sum_j w_K,j w_Q,j^T`,
 //! `K = f_c(X^T W X / sqrt p) / sqrt p` (zero or literal diagonal), `Phi = X K` (attention),
-//! `X` (ridge) or `X K~` (Gaussian equivalent, SPEC §3). The simulation itself lives in
+//! `X` (ridge) or `X K~` (Gaussian equivalent, docs/linearization.md). The simulation itself lives in
 //! [`crate::monte_carlo`]; the memory estimate here is what it checks before allocating.
 
 use crate::error::{Error, Result};
@@ -32,7 +32,7 @@ pub enum ModelKind {
     Equivalent,
 }
 
-/// Diagonal convention of the kernel matrix (SPEC §3).
+/// Diagonal convention of the kernel matrix (docs/model.md §3).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Diag {
@@ -63,7 +63,7 @@ impl Diag {
     }
 
     /// The shift `s` of the Gaussian-equivalent kernel `a1 X^T W X/p + sigma G/sqrt p + s I`
-    /// (SPEC §3): `-a1` for the zero diagonal, `tau_D - a1` for the literal one, where
+    /// (docs/linearization.md): `-a1` for the zero diagonal, `tau_D - a1` for the literal one, where
     /// `tau_D = lim f(t)/t` (an error when it is infinite, e.g. `x^2 - 1`).
     pub fn shift(self, act: &crate::Activation, a1: f64) -> crate::Result<f64> {
         let s = match self {

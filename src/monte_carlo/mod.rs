@@ -1,4 +1,4 @@
-//! Monte Carlo on the exact model (SPEC §1, §3): memorization error along a whole gamma path.
+//! Monte Carlo on the exact model (docs/model.md, docs/linearization.md): memorization error along a whole gamma path.
 //!
 //! Replicate `r` draws `y` (uniform +-1), `Z` (N(0,1), filled column by column) and, for the
 //! Gaussian-equivalent model, `G` from the named streams `("y", "z", "goe")` of
@@ -28,7 +28,7 @@
 //! For `p >= n`, `Phi^T Phi / n = V diag(l) V^T`, `b_i = (v_i^T y)^2`: `yQy = (1/n) sum b_i/(l_i+gamma)`,
 //! `E = (gamma^2/n) sum b_i/(l_i+gamma)^2`, `trQ = (1/n) sum 1/(l_i+gamma)`. `E` equals the ridge
 //! probe's training residual `||y - Phi^T w*||^2 / n`, `w* = (Phi Phi^T + n gamma I)^{-1} Phi y`
-//! (SPEC §1.6); `tests/monte_carlo.rs` checks every formula against that direct solve.
+//! (docs/model.md §6); `tests/monte_carlo.rs` checks every formula against that direct solve.
 //!
 //! Determinism: products use the fixed block partition of [`crate::linalg`]; random draws are
 //! sequential within their stream; replicates run in parallel and are collected in replicate

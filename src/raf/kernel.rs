@@ -8,7 +8,7 @@
 //! * `mu1 = a1`, the linear coefficient (`kappa'(0) = mu1^2`);
 //! * `mu_star^2 = kappa(1) - kappa(0) - kappa'(0) = E sigma^2 - a0^2 - a1^2`.
 //!
-//! **Convention.** RAF.md writes `mu_star^2 = nu - a0^2 - a1^2` with `nu = E sigma^2`; this crate's
+//! **Convention.** the paper (docs/raf.md) writes `mu_star^2 = nu - a0^2 - a1^2` with `nu = E sigma^2`; this crate's
 //! [`crate::HermiteCoeffs::nu`] is the *centred* second moment `E (sigma - a0)^2`, so here
 //! `mu_star^2 = nu - a1^2` (= `HermiteCoeffs::sigma2`). Same number, different bookkeeping.
 //!

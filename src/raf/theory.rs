@@ -24,7 +24,7 @@ pub const SQRT_2_OVER_PI: f64 = 0.797_884_560_802_865_4;
 const QUAD_TOL: f64 = 1e-14;
 
 /// Standard normal cdf `Phi(x) = erfc(-x/sqrt 2)/2` (libm: ~1 ulp; statrs' erfc is only ~1e-10
-/// relative, DEPS.md).
+/// relative, docs/dependencies.md).
 pub fn normal_cdf(x: f64) -> f64 {
     0.5 * libm::erfc(-x / SQRT_2)
 }

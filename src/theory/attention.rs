@@ -1,4 +1,4 @@
-//! Nonlinear attention: the 6-block pencil of SPEC §5 (paper Proposition 1 / Theorem 1, as
+//! Nonlinear attention: the 6-block pencil of docs/pencil.md (paper Proposition 1 / Theorem 1, as
 //! reconstructed) and `E_A = -gamma^2 dq/dgamma` with the analytic (implicit) derivative.
 //!
 //! Blocks (vars u,a,c: n | e,b,g: p; equations R1,R2,Rc | Re,Rb,Rg), with `n = 1, p = c`:
@@ -7,9 +7,9 @@
 //! R2: a - a1 X^T W e/sqrt p - (sigma G/sqrt p + s) u = 0
 //! Rc: c - X^T b/sqrt n = 0;  Re: e - X u/sqrt p = 0;  Rb: b - X a/sqrt n = 0;  Rg: g - X c/sqrt p = 0
 //! ```
-//! `sigma^2 = nu - a1^2`; `s = -a1` (zero diagonal) or `tau_D - a1` (literal diagonal, SPEC §3).
+//! `sigma^2 = nu - a1^2`; `s = -a1` (zero diagonal) or `tau_D - a1` (literal diagonal, docs/linearization.md).
 //! The low-rank part lives on the span of the label vectors (n-blocks) and on the model's basis
-//! `e_1..e_d` (p-blocks): SPEC §5.4 for the paper's rank-one signal, `docs/rank-k.md` for
+//! `e_1..e_d` (p-blocks): docs/pencil.md §4 for the paper's rank-one signal, `docs/rank-k.md` for
 //! several means, classes and several low-rank `W` terms. `y^T Q y/n -> t^T (R^{-1})[u, R1] t`.
 
 use super::pencil::{BlockType, Bulk, Kind, LowRank, Pencil, RandomBlock};
@@ -207,7 +207,7 @@ pub fn attention_pencil(p: &AttentionParams) -> Result<Pencil> {
     )
 }
 
-/// The low-rank part (SPEC §5.4; rank K: `docs/rank-k.md`) on `span(labels)` (n-blocks,
+/// The low-rank part (docs/pencil.md §4; rank K: `docs/rank-k.md`) on `span(labels)` (n-blocks,
 /// dimension `K`) and the basis `e_1..e_d` (p-blocks): with `r = c^{-1/2}`, `B = A M^T`
 /// (`K x d`) and `Wr = I + (W - I)`,
 /// `[R1,g] = a1 r B Wr^T`, `[R2,e] = -a1 r B Wr`, `[Rc,b] = -B`, `[Re,u] = -r B^T`,

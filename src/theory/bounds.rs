@@ -1,4 +1,4 @@
-//! Helpers for the bounds of ADDENDUM §2 (B1, B2).
+//! Helpers for the bounds of docs/bounds.md §3–§4.
 //!
 //! * `r1 = lim ||Phi y||^2/n^2`: closed form (W = I) `r1_A = sigma^2 + a1^2 t3/c^2 + 2 a1 s t2/c
 //!   + s^2 t1`, `t1 = S, t2 = S(S+1), t3 = S((S+1)^2 + c)`, `S = c + snr`; ridge `r1_RR = c + snr`;
@@ -26,7 +26,7 @@ pub fn r1_ridge(c: f64, snr: f64) -> f64 {
 
 /// `r1` from the pencil: `v(g) = g(1 - g q(g)) = r1 - r2/g + r3/g^2 - ...`, two-level Richardson
 /// extrapolation on `g = 1e4, 2e4, 4e4` (truncation `O(r4/g^3)`; the one-level version of
-/// ADDENDUM §2 leaves `O(r3/g^2)`, ~1e-5 relative when the spectrum reaches ~50).
+/// docs/bounds.md §3 leaves `O(r3/g^2)`, ~1e-5 relative when the spectrum reaches ~50).
 pub fn r1_pencil(p: &AttentionParams) -> Result<f64> {
     let pen = attention_pencil(p)?;
     let low = attention_lowrank(p);

@@ -1,6 +1,6 @@
-//! Deterministic equivalents: the ridge closed form (SPEC §4), a generic linear-pencil / matrix
-//! Dyson equation solver (SPEC §5, ADDENDUM §3) and its attention instance, the spectral laws of
-//! `K` and `Phi^T Phi/n` (ADDENDUM §1) and the helpers for the bounds (ADDENDUM §2).
+//! Deterministic equivalents: the ridge closed form (docs/ridge.md), a generic linear-pencil / matrix
+//! Dyson equation solver (docs/pencil.md) and its attention instance, the spectral laws of
+//! `K` and `Phi^T Phi/n` (docs/spectra.md) and the helpers for the bounds (docs/bounds.md).
 //!
 //! Every computed point is a [`TheoryPoint`] carrying the solver status.
 

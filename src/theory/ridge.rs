@@ -1,10 +1,10 @@
-//! Ridge regression on raw tokens (paper Proposition 2; SPEC §4).
+//! Ridge regression on raw tokens (paper Proposition 2; docs/ridge.md).
 //!
 //! `m(gamma, c)` is the positive root of `gamma m^2 + (gamma + c - 1) m - 1 = 0` (Marchenko–Pastur
 //! Stieltjes transform of `X^T X/n` at `-gamma`), `g = m(1+m)/(1 + m(1+snr))` is the limit of
 //! `y^T Q y/n`, and `E_RR = -gamma^2 g'(gamma)` with `m' = -(m^2+m)/(2 gamma m + gamma + c - 1)`,
 //! `dg/dm = [(1+2m)(1+a m) - a m(1+m)]/(1+a m)^2`, `a = 1 + snr`. The same quantities come out
-//! of the 2-block pencil [`ridge_pencil`] (cross-check, SPEC §5.6).
+//! of the 2-block pencil [`ridge_pencil`] (cross-check, docs/pencil.md §7).
 
 use super::pencil::{BlockType, Kind, LowRank, Pencil, RandomBlock};
 use super::TheoryPoint;

@@ -8,7 +8,7 @@
 //!
 //! **(b) `Phi^T Phi / n`** (`mu = 0`): `m_F(z)` = bulk entry `m[u,R1]` of the attention pencil at
 //! `gamma = -z`, computed by the eta-path of [`Pencil::solve_eta_path`]; along a grid, warm-started
-//! Newton in `x` with the **safeguard** of ADDENDUM §1b (recompute by the eta-path if Newton fails,
+//! Newton in `x` with the **safeguard** of docs/spectra.md §2 (recompute by the eta-path if Newton fails,
 //! `Im m <= 0`, or the solution jumps by more than 30 %). `F` has an atom `(1-c)_+` at 0; the
 //! continuous density is `[Im m_F - (1-c)_+ Im(-1/z)]/pi`.
 //! `a1 = 0, s = 0` closed form: with `w = -1 - z m_F`, `z w = nu (1+w)^2 (1+w/c)`.
@@ -32,7 +32,7 @@ use std::f64::consts::PI;
 /// defined to ~1e-6 (eta-smoothing), and each step costs a full eta-path solve.
 pub const EDGE_RELATIVE_PRECISION: f64 = 1e-8;
 
-/// Density threshold for edges: `1e-4` of a flat density on the grid (ADDENDUM §5 caveat).
+/// Density threshold for edges: `1e-4` of a flat density on the grid (docs/spectra.md §4).
 pub const EDGE_THRESHOLD: f64 = 1e-4;
 
 fn check_z(z: C64) -> Result<()> {
@@ -367,7 +367,7 @@ pub fn gram_stieltjes(p: &AttentionParams, z: C64) -> Result<C64> {
 }
 
 /// Warm-started Newton from a neighbouring solution `from`, accepted under the safeguard of
-/// ADDENDUM §1b (converged, `Im m > 0`, `m` moved by at most 30 %); otherwise the eta-path.
+/// docs/spectra.md §2 (converged, `Im m > 0`, `m` moved by at most 30 %); otherwise the eta-path.
 fn gram_solve_near(pen: &Pencil, z: C64, from: Option<&Bulk>) -> Result<Bulk> {
     let warm = match from {
         Some(b) => {
@@ -384,7 +384,7 @@ fn gram_solve_near(pen: &Pencil, z: C64, from: Option<&Bulk>) -> Result<Bulk> {
     };
     match warm {
         Some(b) => Ok(b),
-        None => pen.solve_eta_path(z), // safeguard (ADDENDUM §1b)
+        None => pen.solve_eta_path(z), // safeguard (docs/spectra.md §2)
     }
 }
 

@@ -1,6 +1,6 @@
 //! # Corollary (a1 = 0) — activations with a1 = 0 cannot use the signal or the weights
 //!
-//! ## Statement (SPEC §6 (iii), ADDENDUM §2 B2)
+//! ## Statement (docs/claims-attention.md §1 (iii), docs/bounds.md §4)
 //! If $a_1 = 0$ and the diagonal shift is $s = 0$ (zero-diagonal kernel, or literal diagonal with
 //! bounded $f$), then within the Gaussian-equivalent model $\bar E_A$ depends neither on
 //! $\|\mu\|^2$ nor on $w_K, w_Q$, and equals the closed form
@@ -10,7 +10,7 @@
 //! $\Psi_\infty(t) = \sqrt{t/(t+4)}$ ([`crate::theory::psi_inf`]), whereas ridge tends to 0 as
 //! $c$ grows. The statement breaks when $s \ne 0$: with the literal diagonal and
 //! $f = |x| - \sqrt{2/\pi}$ ($a_1 = 0$, $\tau_D = 1$, so $s = 1$) the error depends on the SNR
-//! ($c = 0.5$, $\gamma = 0.1$: theory 0.527 at snr 0 vs 0.376 at snr 4; ADDENDUM B2).
+//! ($c = 0.5$, $\gamma = 0.1$: theory 0.527 at snr 0 vs 0.376 at snr 4; docs/bounds.md §4).
 //!
 //! ## Paper's wording vs what holds
 //! Seed summary / reviewers: "memorization needs $a_1 \ne 0$; with $a_1 = 0$ attention cannot
@@ -20,14 +20,14 @@
 //!
 //! ## Check
 //! * Theory (deterministic), `cos` and `quad` (zero diagonal), $c \in \{0.25, 1, 4\}$,
-//!   $\gamma \in \{0.01, 0.1, 1\}$: the spread of $\bar E_A$ (pencil, SPEC §5) over
+//!   $\gamma \in \{0.01, 0.1, 1\}$: the spread of $\bar E_A$ (pencil, docs/pencil.md) over
 //!   snr $\in \{0, 1, 4\}$ and $w \in \{0$, aligned, mismatched$\}$ must be $\le$ tol, and the
 //!   pencil must equal $\Psi_c(\gamma/\nu)$ within tol; tol = [`RESIDUAL_AMPLIFICATION`] times the
 //!   largest relative Newton residual (at least machine epsilon; the bisection of $\Psi_c$ is
 //!   accurate to a few eps). $\Psi_c$ at $c \in \{0.25, \dots, 256\}$ strictly decreasing, above the
 //!   floor, and ridge at $c = 16$ below the floor.
 //! * Literal diagonal, $|x|$: $\bar E_A$(snr 0) $- \bar E_A$(snr 4) $> 0$, and both equal the
-//!   ADDENDUM B2 values to their printed precision.
+//!   docs/bounds.md §4 values to their printed precision.
 //! * Monte Carlo (exact kernel, zero diagonal), `cos` and `quad`, $c = 0.5$, $\gamma = 0.1$,
 //!   snr 0 and 1 with **paired replicates** (same $Z$, $y$): at three sizes each $E$ vs
 //!   $\Psi_c(\gamma/\nu)$ and the paired difference vs 0, both with [`MC_TOL`]. Literal-diagonal
@@ -38,8 +38,8 @@
 //!   pencil-vs-closed-form rows must fail.
 //!
 //! ## References
-//! ADDENDUM §2 B2 (proof sketch: parity of the pencil under $G \to -G$ when $a_1 = s = 0$;
-//! two-Wishart closed form; Jensen monotonicity in $p$; the floor); SPEC §6 (iii), §3 (diagonal
+//! docs/bounds.md §4 (proof sketch: parity of the pencil under $G \to -G$ when $a_1 = s = 0$;
+//! two-Wishart closed form; Jensen monotonicity in $p$; the floor); docs/claims-attention.md §1 (iii), docs/linearization.md (diagonal
 //! conventions, $\tau_D$).
 
 use crate::activation::{Activation, Builtin};
@@ -54,7 +54,7 @@ use crate::model::{Diag, ModelKind, ModelSpec};
 use crate::theory::{attention_point, psi_c, psi_inf, ridge_point, AttentionParams, TheoryPoint};
 use crate::tolerance::EPS;
 
-/// The `a1 = 0` activations checked (SPEC §2: `cos - e^{-1/2}`, `x^2 - 1`).
+/// The `a1 = 0` activations checked (docs/hermite.md: `cos - e^{-1/2}`, `x^2 - 1`).
 pub const ACTIVATIONS: &[Builtin] = &[Builtin::Cos, Builtin::Quad];
 /// `c` values of the theory grid.
 pub const CS: &[f64] = &[0.25, 1.0, 4.0];
@@ -73,13 +73,13 @@ pub const GEOMETRIES: &[(f64, &[f64], &[f64])] = &[
 pub const CS_MONO: &[f64] = &[0.25, 0.5, 1.0, 2.0, 4.0, 16.0, 256.0];
 /// `gamma` of the monotonicity rows and of the Monte Carlo.
 pub const GAMMA_MC: f64 = 0.1;
-/// `c` of the Monte Carlo (ADDENDUM B2).
+/// `c` of the Monte Carlo (docs/bounds.md §4).
 pub const C_MC: f64 = 0.5;
 /// SNR values of the paired Monte Carlo (snr <= 1 in quick, claims_common).
 pub const SNRS_MC: &[f64] = &[0.0, 1.0];
-/// SNR values of the literal-diagonal counterexample (ADDENDUM B2).
+/// SNR values of the literal-diagonal counterexample (docs/bounds.md §4).
 pub const SNRS_LITERAL: &[f64] = &[0.0, 4.0];
-/// ADDENDUM B2 reference values (|x| literal, c = 0.5, gamma = 0.1) at snr 0 and 4, printed to
+/// docs/bounds.md §4 reference values (|x| literal, c = 0.5, gamma = 0.1) at snr 0 and 4, printed to
 /// 3 decimals.
 pub const LITERAL_REFERENCE: &[f64] = &[0.527, 0.376];
 /// Numerical tolerance of the theory rows = this factor times the largest relative Newton
@@ -87,10 +87,10 @@ pub const LITERAL_REFERENCE: &[f64] = &[0.527, 0.376];
 /// residuals ~1e-16; 1e3 leaves ample room and is 1e9 below any effect tested.
 pub const RESIDUAL_AMPLIFICATION: f64 = 1e3;
 /// `z = 4` (per-row false alarm ~6e-5 under normality), `C = 0.5`, rate 1/2: `O(n^-1/2)`
-/// fluctuations of quadratic forms in `y` (SPEC §3, §8); ADDENDUM §2 measured agreement within
+/// fluctuations of quadratic forms in `y` (docs/linearization.md, docs/claims-attention.md §3); docs/bounds.md §6 measured agreement within
 /// ~1-2 % for `cos`, `x^2 - 1` and a 90 % quantile of 5.6 % at n = 512, snr <= 1 (`C ~ 0.5` on
 /// E ~ 0.4). Also used for the paired snr difference: with `a1 = 0` the signal enters the exact
-/// kernel only through second-order terms of size `O(n^-1/2)` (SPEC §3).
+/// kernel only through second-order terms of size `O(n^-1/2)` (docs/linearization.md).
 pub const MC_TOL: Tol = Tol::abs(4.0, 0.5, 0.5);
 
 /// Perturbations of the theory for the negative test.
@@ -270,7 +270,9 @@ impl Claim for CorA1Zero {
             .collect::<Result<Vec<_>>>()?;
         for (k, &snr) in SNRS_LITERAL.iter().enumerate() {
             rows.push(Row::agreement(
-                format!("theory abs literal c={C_MC} γ={GAMMA_MC} snr={snr}: ADDENDUM B2 value"),
+                format!(
+                    "theory abs literal c={C_MC} γ={GAMMA_MC} snr={snr}: docs/bounds.md §4 value"
+                ),
                 LITERAL_REFERENCE[k],
                 lit[k].e,
                 0.0,

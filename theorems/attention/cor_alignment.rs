@@ -1,14 +1,14 @@
 //! # Corollary (alignment) — attention weights aligned with the signal close the gap to ridge
 //!
-//! ## Statement (SPEC §6 (ii))
-//! Model of SPEC §1 with structure ($\|\mu\|^2 = $ snr $> 0$), zero-diagonal kernel, an activation
+//! ## Statement (docs/claims-attention.md §1 (ii))
+//! Model of docs/model.md with structure ($\|\mu\|^2 = $ snr $> 0$), zero-diagonal kernel, an activation
 //! with $a_1 \ne 0$ (default ReLU), $W = I + w_K w_Q^\top$. Within the deterministic equivalent
-//! (SPEC §5):
+//! (docs/pencil.md):
 //! * **aligned** $w_K = w_Q = t\,\mu/\|\mu\|$: $\bar E_A(t)$ decreases strictly with
 //!   $t \in \{0, 0.5, 1, 2, 4\}$, so the gap $\bar E_A - \bar E_{RR}$ shrinks monotonically.
 //!   ReLU, $c = 0.25$, snr $= 1$: at $\gamma = 0.01$ it goes from $+0.0172$ ($t = 0$) to
 //!   $+0.0002$ ($t = 4$) and stays positive (no reversal); at $\gamma = 1$ the gap is already
-//!   negative at $t = 0$ ($-0.034$, the large-$\gamma$, $c < 1$ effect of SPEC §6 (i)) and
+//!   negative at $t = 0$ ($-0.034$, the large-$\gamma$, $c < 1$ effect of docs/claims-attention.md §1 (i)) and
 //!   alignment deepens it to $-0.057$;
 //! * **orthogonal** $w_K = w_Q = t\,e$, $e \perp \mu$: no effect at all ($\bar E_A$ is exactly the
 //!   $w = 0$ value);
@@ -30,7 +30,7 @@
 //!   tolerance is [`RESIDUAL_AMPLIFICATION`] times the largest relative residual of the Newton
 //!   solutions involved (at least machine epsilon).
 //! * Monte Carlo (exact kernel, ReLU-type activations are insensitive to the finite-$p$ term
-//!   $(\mu^\top w_K)(\mu^\top w_Q)/\sqrt p$ of SPEC §3, and $t = 1$ keeps it $\le 0.18$ at the
+//!   $(\mu^\top w_K)(\mu^\top w_Q)/\sqrt p$ of docs/linearization.md, and $t = 1$ keeps it $\le 0.18$ at the
 //!   smallest quick size): $w = 0$, aligned, orthogonal and mismatched at $t = 1$, snr $= 1$,
 //!   $\gamma = 0.01$, at three sizes with **paired replicates** (the four geometries share the
 //!   seed, hence $X$ and $y$). Rows: each $E$ vs theory with [`MC_TOL`]; each paired difference
@@ -42,7 +42,7 @@
 //!   $w_K w_Q^\top$ term dropped); the monotonicity rows must fail.
 //!
 //! ## References
-//! SPEC §5 (pencil), §6 (ii) (reference gaps), §3 (finite-$p$ caveat); ADDENDUM §2 (accuracy of
+//! docs/pencil.md (pencil), docs/claims-attention.md §1 (ii) (reference gaps), docs/linearization.md (finite-$p$ caveat); docs/bounds.md §6 (accuracy of
 //! the equivalent at snr $\le 1$, $\gamma \ge 10^{-2}$: median 1.3 %, 90 % quantile 5.6 % at
 //! $n = 512$).
 
@@ -58,17 +58,17 @@ use crate::model::{Diag, ModelKind, ModelSpec};
 use crate::theory::{attention_point, ridge_point, AttentionParams, TheoryPoint};
 use crate::tolerance::EPS;
 
-/// `c = p/n` of the main setting (SPEC §6 (ii)).
+/// `c = p/n` of the main setting (docs/claims-attention.md §1 (ii)).
 pub const C_MAIN: f64 = 0.25;
-/// `||mu||^2` (snr <= 1 so that the quick sizes can decide, ADDENDUM §2).
+/// `||mu||^2` (snr <= 1 so that the quick sizes can decide, docs/bounds.md §6).
 pub const SNR: f64 = 1.0;
-/// Ridge parameters of the theory rows (SPEC §6 (ii): 0.01 and 1).
+/// Ridge parameters of the theory rows (docs/claims-attention.md §1 (ii): 0.01 and 1).
 pub const GAMMAS: &[f64] = &[0.01, 1.0];
-/// Alignment strengths `t` (SPEC §6 (ii)).
+/// Alignment strengths `t` (docs/claims-attention.md §1 (ii)).
 pub const TS: &[f64] = &[0.0, 0.5, 1.0, 2.0, 4.0];
 /// `c >= 1` settings where the gap must shrink but stay positive.
 pub const C_LARGE: &[f64] = &[1.0, 2.0];
-/// Strength used in the Monte Carlo rows (moderate: finite-p caveat of SPEC §3).
+/// Strength used in the Monte Carlo rows (moderate: finite-p caveat of docs/linearization.md).
 pub const T_MC: f64 = 1.0;
 /// Ridge parameter of the Monte Carlo rows.
 pub const GAMMA_MC: f64 = 0.01;
@@ -78,7 +78,7 @@ pub const GAMMA_MC: f64 = 0.01;
 /// ample room while staying 1e9 below the smallest effect tested (~5e-4).
 pub const RESIDUAL_AMPLIFICATION: f64 = 1e3;
 /// `z = 4`: per-row false-alarm rate ~6e-5 under normality of replicate means. `C = 0.5` with
-/// rate 1/2: quadratic forms in `y` fluctuate as `O(n^-1/2)` (SPEC §3, §8), and ADDENDUM §2 measured
+/// rate 1/2: quadratic forms in `y` fluctuate as `O(n^-1/2)` (docs/linearization.md, docs/claims-attention.md §3), and docs/bounds.md §6 measured
 /// a 90 % quantile of 5.6 % relative error at n = 512, snr <= 1 (0.021 on E ~ 0.38, i.e.
 /// `C ~ 0.48`).
 pub const MC_TOL: Tol = Tol::abs(4.0, 0.5, 0.5);
@@ -99,7 +99,7 @@ pub enum Perturb {
 /// Claim `cor-alignment`.
 #[derive(Clone, Debug)]
 pub struct CorAlignment {
-    /// Activation (must have `a1 != 0`); default ReLU (SPEC §6 (ii)).
+    /// Activation (must have `a1 != 0`); default ReLU (docs/claims-attention.md §1 (ii)).
     activation: Activation,
     /// Perturbation of the theory (negative test); `None` in the registry.
     pub perturb: Option<Perturb>,
@@ -431,7 +431,7 @@ mod tests {
 
     #[test]
     fn reference_gaps_of_spec() {
-        // SPEC §6 (ii): relu, c = 0.25, gamma = 0.01, snr = 1: +0.0172 -> +0.0002; gamma = 1:
+        // docs/claims-attention.md §1 (ii): relu, c = 0.25, gamma = 0.01, snr = 1: +0.0172 -> +0.0002; gamma = 1:
         // -0.034 -> -0.057 (rounded as printed there).
         let c = CorAlignment::default();
         for (g, a, b, tol) in [(0.01, 0.0172, 0.0002, 5e-5), (1.0, -0.034, -0.057, 5e-4)] {

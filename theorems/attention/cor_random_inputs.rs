@@ -1,10 +1,10 @@
 //! # Random inputs: attention memorizes worse than ridge — except at large gamma when c < c*
 //!
-//! ## Statement (SPEC §6 (i), ADDENDUM §2 B1)
+//! ## Statement (docs/claims-attention.md §1 (i), docs/bounds.md §3)
 //! With random inputs ($\mu = 0$, $w = 0$, zero diagonal), the gap $\bar E_A - \bar E_{RR}$ is
 //! positive for small and moderate $\gamma$. It is positive for every $\gamma$ only when
 //! $c > c^\ast$, the positive root of $c^2 - \nu c - a_1^2 = 0$ (tanh 0.834, relu 0.699,
-//! erf 0.924, sign 1.442; ADDENDUM B1 quotes 0.82 for tanh, the formula gives 0.834). For
+//! erf 0.924, sign 1.442; the prototype notes quoted 0.82 for tanh, the formula gives 0.834; docs/bounds.md §3). For
 //! $c < c^\ast$ it changes sign once, + to -, at $\gamma^\ast(c)$, and attention is *better* than
 //! ridge for $\gamma > \gamma^\ast(c)$. Found by the scan: for sign at $c = 0.25$,
 //! $\gamma^\ast < 10^{-3}$ (the gap is negative at every scanned $\gamma$, -2.6e-7 at 1e-3 down
@@ -31,7 +31,7 @@
 //!   INCONCLUSIVE when $|gap| \le z\\,SE$; FAILS when the sign is opposite and $|gap| > z\\,SE$.
 //!   $z$ = [`MC_Z`]; quick n = 256, full n = 1024, 8 paired replicates, p = c n. Points
 //!   chosen with $|$gap$| \gg$ the $O(n^{-1/2})$ finite-size effects
-//!   (ADDENDUM §2: snr = 0, gamma >= 0.1 is the well-converged regime).
+//!   (docs/bounds.md §6: snr = 0, gamma >= 0.1 is the well-converged regime).
 //!
 //! The region ($c < c^\ast$ or not) comes from the r1 closed form with the activation's own
 //! Hermite coefficients, the gap from the pencil; they are independent computations.
@@ -44,8 +44,8 @@
 //! the perturbed theory by up to 4.0 SE, a magnitude this sign test does not examine).
 //!
 //! ## References
-//! SPEC §6 (i) (gap +0.001..+0.5; c = 0.25: -0.007 at gamma = 1, -0.06 at gamma = 10);
-//! ADDENDUM §2 B1 (large-gamma comparison) and §2.5 (sign prediction table).
+//! docs/claims-attention.md §1 (i) (gap +0.001..+0.5; c = 0.25: -0.007 at gamma = 1, -0.06 at gamma = 10);
+//! docs/bounds.md §3 (large-gamma comparison) and §6.5 (sign prediction table).
 
 use crate::activation::Activation;
 use crate::claim::{Budget, Claim, NegativeControl, Row, Verdict};
@@ -317,7 +317,7 @@ mod tests {
 
     #[test]
     fn c_star_values() {
-        // SPEC §2 tanh a1 = 0.605706, nu = 0.394294: c* = 0.8341 (ADDENDUM B1 quotes "c < 0.82")
+        // docs/hermite.md tanh a1 = 0.605706, nu = 0.394294: c* = 0.8341 (the prototype notes quoted "c < 0.82"; docs/bounds.md §3)
         let cs = c_star(0.605706, 0.394294);
         assert!((cs * cs - 0.394294 * cs - 0.605706f64.powi(2)).abs() < 1e-12);
         assert!((cs - 0.8341).abs() < 1e-4, "{cs}");

@@ -1,10 +1,10 @@
 //! # Lemma (Hermite facts) — coefficients of the built-in activations, and Parseval
 //!
-//! ## Statement (SPEC §2)
+//! ## Statement (docs/hermite.md)
 //! In the orthonormal probabilists' basis $P_k = He_k/\sqrt{k!}$ under $\xi \sim N(0,1)$, with
 //! $a_k = E[f(\xi) P_k(\xi)]$, mean $a_0$ and $\nu = E[(f(\xi) - a_0)^2]$:
 //! for every built-in activation (`leaky-relu:0.1` and `elu:1` for the parameterised ones) the
-//! quadrature values of mean, $a_1$, $a_2$, $\nu$ equal their closed forms (SPEC §2 table and
+//! quadrature values of mean, $a_1$, $a_2$, $\nu$ equal their closed forms (docs/hermite.md §4 and
 //! [`crate::hermite::closed_form`]), and Parseval holds: $\nu = \sum_{k \ge 1} a_k^2$, i.e.
 //! the residual $\nu - \sum_{k=1}^{K} a_k^2$ equals the tail $\sum_{k>K} a_k^2$.
 //!
@@ -27,7 +27,7 @@
 //! * Negative control: $a_1$ shifted by 1e-6 must fail, on the $a_1$ rows only.
 //!
 //! ## References
-//! SPEC §2 (convention and table); O'Donnell, *Analysis of Boolean Functions*, §11.2 (Hermite
+//! docs/hermite.md (convention and table); O'Donnell, *Analysis of Boolean Functions*, §11.2 (Hermite
 //! expansion, Parseval); Stein's lemma $E[\xi g(\xi)] = E g'(\xi)$.
 
 use crate::activation::Activation;

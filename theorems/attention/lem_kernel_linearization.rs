@@ -1,18 +1,18 @@
 //! # Lemma (kernel linearization) — `K` and its Gaussian equivalent have the same spectrum and error
 //!
-//! ## Statement (SPEC §3, ADDENDUM §1a)
+//! ## Statement (docs/linearization.md, docs/spectra.md §1)
 //! For the exact kernel $K = f_c(X^\top W X/\sqrt p)/\sqrt p$ (zero diagonal) and its Gaussian
 //! equivalent $\tilde K = a_1 X^\top W X/p + \sigma G/\sqrt p + s I_n$ ($\sigma^2 = \nu - a_1^2$,
 //! $s = -a_1$, $G$ a GOE independent of $X$):
 //! 1. at $\mu = 0$, $w = 0$ the empirical Stieltjes transforms
 //!    $m_n(z) = \tfrac1n \operatorname{tr}(K - z)^{-1}$ of $K$ and of $\tilde K$ agree with each other
-//!    and with the limiting law $m_K(z)$ of ADDENDUM §1a
+//!    and with the limiting law $m_K(z)$ of docs/spectra.md §1
 //!    ($m = -1/(z - s - a_1/(1 + a_1 m/c) + (\sigma^2/c) m)$), and their distance shrinks as $n$ grows;
 //! 2. the memorization errors of the `attention` (uses $K$) and `equivalent` (uses $\tilde K$)
 //!    models agree.
 //!
 //! ## Check
-//! * Stieltjes transforms at $z = x + 0.1i$, $x \in \{-0.5, 0, 0.5, 1, 2\}$ (ADDENDUM §1 grid),
+//! * Stieltjes transforms at $z = x + 0.1i$, $x \in \{-0.5, 0, 0.5, 1, 2\}$ (docs/spectra.md §5 grid),
 //!   quick: tanh ($c = 0.5$) and cos ($c = 1$, $a_1 = 0$, $a_2 \ne 0$: exercises the neglected
 //!   rank-two $a_2$ spike); full adds relu ($c = 0.5$) and sign ($c = 0.25$). Sizes quick
 //!   $n \in \{200, 400, 800\}$, full $\{512, 1024, 2048\}$; `p = c n`. The same replicate feeds
@@ -23,7 +23,7 @@
 //!   tolerance `Z·SE + bias`, `SE` the complex standard error of the replicate mean
 //!   ($\sqrt{SE_{re}^2 + SE_{im}^2}$). Rows involving the exact $K$ (`K vs law`, `K vs K~`):
 //!   `bias = C_LIN n^{-1/2}`, because the terms the linearization drops are $O(p^{-1/2})$ in
-//!   operator norm (SPEC §3); Gaussian-equivalent rows (`K~ vs law`): `bias = C_GAUSS/(n eta)`, the
+//!   operator norm (docs/linearization.md); Gaussian-equivalent rows (`K~ vs law`): `bias = C_GAUSS/(n eta)`, the
 //!   $O(1/n)$ bias of a normalised trace resolvent. Both constants are 1, set a priori.
 //! * Shrinking: the RMS over $z$ of the mean distance is fitted against $n$ in log-log; the slope
 //!   must be `<= SLOPE_MAX = -0.25` (row `slope`). Expected between $-1$ ($O(1/n)$ SE and bias)
@@ -34,9 +34,9 @@
 //! * Memorization error: `attention` vs `equivalent` at (tanh, $c = 0.25$, $\gamma = 0.1$,
 //!   snr 1) and (relu, $c = 0.5$, $\gamma = 1$, snr 0.5, aligned $w_K = w_Q = e_1$), paired per
 //!   replicate; tolerance `Z·SE_diff + C_E n^{-1/2}`, `C_E = 0.5` (the neglected terms of the
-//!   expansion are $O(p^{-1/2})$ in operator norm, SPEC §3; at $n = 1024$ this allows 1.6e-2,
-//!   comparable to the 0.1–2.8 % relative MC-vs-theory errors of SPEC §8).
-//! * Large `snr`, large aligned $w$ (finite-$p$ saturation, SPEC §3 caveat) are not in the quick
+//!   expansion are $O(p^{-1/2})$ in operator norm, docs/linearization.md; at $n = 1024$ this allows 1.6e-2,
+//!   comparable to the 0.1–2.8 % relative MC-vs-theory errors of docs/claims-attention.md §3).
+//! * Large `snr`, large aligned $w$ (finite-$p$ saturation, docs/linearization.md §5) are not in the quick
 //!   set: the quick sizes cannot decide them.
 //! * Negative control: the kernel law with $a_1$ scaled by 1.3 ([`Perturb::A1Scale`]) must fail.
 //!
@@ -50,7 +50,7 @@
 //! `cos` rows as weak evidence; the slope rows are the stronger test.
 //!
 //! ## References
-//! SPEC §3 (linearization), ADDENDUM §1a (kernel law, measured rel. err 4.4e-3 at n = 2048);
+//! docs/linearization.md (linearization), docs/spectra.md §1 (kernel law, measured rel. err 4.4e-3 at n = 2048);
 //! Couillet & Liao, *Random Matrix Methods for Machine Learning*, §4.3 (properly scaled kernels).
 
 use crate::activation::Activation;
@@ -67,23 +67,23 @@ use num_complex::Complex64 as C64;
 /// Standard errors allowed: per-point false-alarm rate ~6e-5 under normality.
 pub const Z: f64 = 4.0;
 /// Finite-size term of the rows that involve the exact `K`: `C_LIN n^-1/2`. The terms the
-/// linearization drops (`(f' - a1) delta`, `f'' delta^2`, SPEC §3) are `O(p^-1/2)` in operator
+/// linearization drops (`(f' - a1) delta`, `f'' delta^2`, docs/linearization.md) are `O(p^-1/2)` in operator
 /// norm; the constant is set a priori to 1 (the transforms themselves are O(1) on this grid), not
 /// fitted. Measured (quick, cos c = 1, the slowest case): 4.4e-2 at n = 1024, i.e. ~1.4 n^-1/2.
 pub const C_LIN: f64 = 1.0;
 /// Finite-size term of the Gaussian-equivalent rows (`K~` vs law): normalised traces of Gaussian
 /// matrices are biased at `O(1/(n eta))`; constant 1.
 pub const C_GAUSS: f64 = 1.0;
-/// Finite-size tolerance of the `E` rows (`C_E n^-1/2`, SPEC §3 `O(p^-1/2)` neglected terms).
+/// Finite-size tolerance of the `E` rows (`C_E n^-1/2`, docs/linearization.md `O(p^-1/2)` neglected terms).
 pub const E_TOL: Tol = Tol::abs(Z, 0.5, 0.5);
 /// Largest accepted log-log slope of the RMS Stieltjes distance vs `n`. Expected -1 to -1/2; a
 /// non-vanishing discrepancy gives 0, the slowest expected rate (exact `K`, linearization error
 /// `O(n^-1/2)`) -1/2. With 3 sizes over a factor 4 in `n`, a ~20 % random error of each RMS gives
 /// a slope scatter ~0.2 / (ln 4 / sqrt 2) ≈ 0.2: -0.25 is the midpoint between 0 and -1/2.
 pub const SLOPE_MAX: f64 = -0.25;
-/// Imaginary part of the spectral arguments (ADDENDUM §1 grid).
+/// Imaginary part of the spectral arguments (docs/spectra.md §5 grid).
 pub const ETA: f64 = 0.1;
-/// Real parts of the spectral arguments (ADDENDUM §1 grid).
+/// Real parts of the spectral arguments (docs/spectra.md §5 grid).
 pub const XS: &[f64] = &[-0.5, 0.0, 0.5, 1.0, 2.0];
 
 /// A wrong theory, for the negative test.
@@ -238,7 +238,7 @@ impl Claim for LemLinearization {
         "K = f(X^T W X/sqrt p)/sqrt p (zero diagonal) and its Gaussian equivalent \
          a1 X^T W X/p + sigma G/sqrt p - a1 I have the same limiting spectrum: at mu = 0, w = 0 the \
          Stieltjes transforms (1/n) tr (K - z)^{-1} of both agree with each other and with the \
-         kernel law of ADDENDUM §1a at z = x + 0.1i, the distances shrinking with n; and the \
+         kernel law of docs/spectra.md §1 at z = x + 0.1i, the distances shrinking with n; and the \
          memorization errors of the attention and equivalent models agree (snr <= 1)."
     }
     fn check(&self, budget: &Budget) -> Result<Verdict> {
@@ -384,7 +384,7 @@ impl Claim for LemLinearization {
         }
         notes.push(
             "Stieltjes rows: theory column 0, measured = |mean m_n(z) - m_ref(z)| at the worst of \
-             z = x + 0.1i, x in {-0.5, 0, 0.5, 1, 2}; m_ref = kernel law (ADDENDUM §1a) or the \
+             z = x + 0.1i, x in {-0.5, 0, 0.5, 1, 2}; m_ref = kernel law (docs/spectra.md §1) or the \
              paired K~ transform; E rows: theory column = equivalent model (MC), measured = attention"
                 .to_string(),
         );

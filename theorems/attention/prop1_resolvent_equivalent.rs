@@ -1,17 +1,17 @@
 //! # Proposition 1 (analogue) — deterministic equivalent of the nonlinear resolvent
 //!
-//! ## Statement (SPEC §5, ADDENDUM §1b)
+//! ## Statement (docs/pencil.md, docs/spectra.md §2)
 //! For `Phi = X K` (exact kernel, zero diagonal) and `Q = (Phi^T Phi/n + gamma I_n)^{-1}`, the
 //! normalised trace $\operatorname{tr} Q/n$ and the quadratic form $y^\top Q y/n$ converge to the
 //! bulk entry `m[u,R1]` and the reduced low-rank entry `(R^{-1})[u,R1]` of the 6-block pencil
-//! (SPEC §5.3–5.4, [`crate::theory::attention_point`]); and at `mu = 0` the Stieltjes transform
+//! (docs/pencil.md §3–§4, [`crate::theory::attention_point`]); and at `mu = 0` the Stieltjes transform
 //! $\tfrac1n \operatorname{tr}(\Phi^\top\Phi/n - z)^{-1}$ converges to the pencil's `m[u,R1]` at
 //! `gamma = -z` ([`crate::theory::gram_stieltjes`]).
 //!
 //! ## Check
 //! * Configurations (`p = c n`): tanh $c = 0.5$, snr 1, aligned $w_K = w_Q = e_1$; relu $c = 2$,
 //!   snr 1, $w = 0$; cos $c = 1$ ($a_1 = 0$), snr 1, $w = 0$; $\gamma \in \{0.1, 1\}$ (the quick
-//!   sizes cannot decide $\gamma \le 10^{-2}$ with $c \ge 1$, ADDENDUM §2, nor snr > 1).
+//!   sizes cannot decide $\gamma \le 10^{-2}$ with $c \ge 1$, docs/bounds.md §6, nor snr > 1).
 //!   Sizes: quick $n \in \{160, 320, 640\}$ (4 replicates), full $\{512, 1024, 2048\}$ (6).
 //! * `Z = 4` everywhere (per-row false alarm ~6e-5 under normality).
 //! * `trQ` rows: `|theory - mean| <= Z·SE + C_TR/(n gamma)`. A normalised trace: replicate
@@ -21,12 +21,12 @@
 //!   $\operatorname{tr} Q$ by at most $k/\gamma$; hence rate 1, `C_TR = 10`.
 //! * `yQy` rows: `|theory - mean| <= Z·SE + C_REL |theory| n^{-1/2}`. A quadratic form: its
 //!   replicate fluctuations are $O(n^{-1/2})$ (covered by `Z·SE`), and its bias carries the
-//!   $O(p^{-1/2})$ linearization error of the kernel along `y` (SPEC §3), hence rate 1/2;
-//!   `C_REL = 1` (relative): SPEC §8 measured relative MC-vs-theory errors of up to 2.8 % at
+//!   $O(p^{-1/2})$ linearization error of the kernel along `y` (docs/linearization.md), hence rate 1/2;
+//!   `C_REL = 1` (relative): docs/claims-attention.md §3 measured relative MC-vs-theory errors of up to 2.8 % at
 //!   $n = 1024$ (≈ 0.9 $n^{-1/2}$) for the same model.
 //! * Stieltjes rows (`mu = 0`, `w = 0`, same activations and `c`): $z = x + 0.02\lambda_+ i$,
 //!   $x \in \{0.05, 0.25, 0.5, 0.9\}\lambda_+$ with $\lambda_+$ the theoretical upper edge
-//!   ([`crate::theory::gram_edges`]) — `eta` scales with the spectrum, as ADDENDUM §1b requires
+//!   ([`crate::theory::gram_edges`]) — `eta` scales with the spectrum, as docs/spectra.md §2 requires
 //!   (at a fixed `eta = 0.1` single eigenvalues dominate). Row: the worst `z` of the relative
 //!   distance $|\bar m_n(z) - m_F(z)|/|m_F(z)|$, tolerance `Z·SE/|m_F| + C_REL n^{-1/2}`: at
 //!   this small `eta` the transform resolves the spectrum finely enough to see the $O(p^{-1/2})$
@@ -37,7 +37,7 @@
 //!   nonlinear noise $\sigma^2 = \nu - a_1^2$ ([`Perturb::DropSigma`]), must fail.
 //!
 //! ## References
-//! SPEC §5 (pencil, MDE), §8 (MC vs theory); ADDENDUM §1b (Stieltjes transform of `Phi^T Phi/n`,
+//! docs/pencil.md (pencil, MDE), docs/claims-attention.md §3 (MC vs theory); docs/spectra.md §2 (Stieltjes transform of `Phi^T Phi/n`,
 //! measured median rel. err 3.9e-3 at n = 2048); Pennington & Worah (2017), *Nonlinear random
 //! matrix theory for deep learning* (the analogous Gram-matrix equivalent).
 
@@ -71,9 +71,9 @@ pub const CHECKS: [Check; 2] = [
 ];
 /// Ridge parameters of the `trQ`, `yQy` rows.
 pub const GAMMAS: &[f64] = &[0.1, 1.0];
-/// Real parts of the spectral arguments, in units of `lambda_+` (ADDENDUM §1b).
+/// Real parts of the spectral arguments, in units of `lambda_+` (docs/spectra.md §2).
 pub const XS_REL: &[f64] = &[0.05, 0.25, 0.5, 0.9];
-/// Imaginary part of the spectral arguments, in units of `lambda_+` (ADDENDUM §1b).
+/// Imaginary part of the spectral arguments, in units of `lambda_+` (docs/spectra.md §2).
 pub const ETA_REL: f64 = 0.02;
 
 /// `(activation, c, snr, w_K = w_Q)` of the checks.
@@ -254,7 +254,7 @@ impl Claim for Prop1Resolvent {
     }
     fn statement(&self) -> &'static str {
         "For Phi = X K (exact kernel, zero diagonal) and Q = (Phi^T Phi/n + gamma I)^{-1}: tr Q/n \
-         and y^T Q y/n converge to the pencil's m[u,R1] and (R^{-1})[u,R1] (SPEC §5) — tanh \
+         and y^T Q y/n converge to the pencil's m[u,R1] and (R^{-1})[u,R1] (docs/pencil.md) — tanh \
          c=0.5 aligned w, relu c=2, cos c=1, snr=1, gamma in {0.1, 1} — and at mu = 0 the \
          Stieltjes transform (1/n) tr (Phi^T Phi/n - z)^{-1} converges to m[u,R1] at gamma = -z \
          (z = x + 0.02 lambda_+ i), with relative errors O(n^-1/2)."

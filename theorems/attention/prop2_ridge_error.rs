@@ -1,6 +1,6 @@
 //! # Proposition 2 — memorization error of ridge regression (Figure 1)
 //!
-//! ## Statement (SPEC §4)
+//! ## Statement (docs/ridge.md)
 //! With $X = \mu y^\top + Z$ ($p \times n$, $p/n \to c$), $Q = (X^\top X/n + \gamma I_n)^{-1}$ and
 //! $E_{RR} = \tfrac{\gamma^2}{n} y^\top Q^2 y$:
 //! $E_{RR} \to \bar E_{RR} = -\gamma^2 g'(\gamma)$, $g = m(1+m)/(1 + m(1+\|\mu\|^2))$, where $m$ is
@@ -9,9 +9,9 @@
 //!
 //! ## Check
 //! Monte Carlo (model `Ridge`, [`crate::monte_carlo::simulate`]) against the closed form on the
-//! three Figure 1 setups of SPEC §7, each at three sizes $n$ with $p = c n$:
+//! three Figure 1 setups of docs/claims-attention.md §2, each at three sizes $n$ with $p = c n$:
 //! * **1a** vs $\gamma \in \\{10^{-5}, 10^{-3}, 10^{-1}, 10\\}$, $\|\mu\|^2 = 1$, for both readings of
-//!   the figure's $(n, p)$ (SPEC §7, ambiguous): $c = 4$ ("p = 2048, n = 512") and $c = 1/4$
+//!   the figure's $(n, p)$ (docs/claims-attention.md §2, ambiguous): $c = 4$ ("p = 2048, n = 512") and $c = 1/4$
 //!   ("n = 2048, p = 512");
 //! * **1b** vs $p$: $c \in \\{1/16, 1/4, 1/2, 3/4\\}$ at $\gamma = 10^{-5}$, $\|\mu\|^2 = 1$;
 //! * **1c** vs SNR: $\|\mu\|^2 \in \\{0, 1, 4, 16\\}$ at $c = 1/4$, $\gamma = 10^{-5}$.
@@ -25,15 +25,15 @@
 //! rows) and a relative finite-size term [`BIAS_CONST`] $\cdot n^{-1}$: $X^\top X/n$ is an exact
 //! Gaussian sample covariance (no kernel linearisation here), whose normalised traces and
 //! quadratic forms have $O(1/n)$ bias relative to their limits (Bai–Silverstein); the
-//! $O(n^{-1/2})$ per-seed fluctuation (quadratic form in $y$, SPEC §8) is random, not a bias, and
+//! $O(n^{-1/2})$ per-seed fluctuation (quadratic form in $y$, docs/claims-attention.md §3) is random, not a bias, and
 //! is what the standard error measures. The term is relative because $\bar E$ spans ten orders of
 //! magnitude along 1a ($\approx 10^{-10}$ at $\gamma = 10^{-5}$, $c = 4$).
 //! A row whose tolerance exceeds [`INCONCLUSIVE_FRAC`] of $|\bar E|$ is `Inconclusive` (too few
 //! replicates to tell the theory from a 25% error).
 //!
-//! **Small $\gamma$ honestly (SPEC §8).** At $\gamma = 10^{-5}$ and $c < 1$, $E_{RR}$ is the squared
+//! **Small $\gamma$ honestly (docs/claims-attention.md §3).** At $\gamma = 10^{-5}$ and $c < 1$, $E_{RR}$ is the squared
 //! norm of $y$'s component in $\text{null}(X)$ (dimension $n - p$) over $n$; it fluctuates by
-//! $O(n^{-1/2})$ per seed, so single seeds are off by a few percent (SPEC §8: 12.7% on one seed
+//! $O(n^{-1/2})$ per seed, so single seeds are off by a few percent (docs/claims-attention.md §3: 12.7% on one seed
 //! at $p = 3072$). We average enough replicates that $4\\,SE$ is ~1–3% of $\bar E$ and test the mean.
 //! At $c = 4$, $\bar E \sim \gamma^2$ is tiny but its relative fluctuation is small too.
 //!
@@ -48,7 +48,7 @@
 //! configurations.
 //!
 //! ## References
-//! Paper Proposition 2 and Figure 1 (SPEC §4, §7); per-seed fluctuations (SPEC §8);
+//! Paper Proposition 2 and Figure 1 (docs/ridge.md, docs/claims-attention.md §2); per-seed fluctuations (docs/claims-attention.md §3);
 //! Bai & Silverstein, *Spectral Analysis of Large Dimensional Random Matrices*, ch. 9 (CLT of
 //! linear spectral statistics: $O(1/n)$ bias).
 
@@ -73,7 +73,7 @@ pub const TOL: Tol = Tol::rel(Z, BIAS_CONST, RATE).inconclusive_above(INCONCLUSI
 
 /// Gammas of Figure 1a.
 pub const GAMMAS_1A: &[f64] = &[1e-5, 1e-3, 1e-1, 10.0];
-/// The small gamma of Figures 1b, 1c (SPEC §7).
+/// The small gamma of Figures 1b, 1c (docs/claims-attention.md §2).
 pub const GAMMA_SMALL: f64 = 1e-5;
 
 /// A deliberately wrong theory, for the negative controls.
@@ -211,7 +211,7 @@ mod tests {
 
     #[test]
     fn unperturbed_theory_is_the_closed_form() {
-        // SPEC §5.6 reference: E_RR(gamma = 0.1, c = 0.25, snr = 0) = 0.75403102.
+        // docs/pencil.md §7 reference: E_RR(gamma = 0.1, c = 0.25, snr = 0) = 0.75403102.
         let s = &Prop2Ridge::default().grid(&Budget::quick()).unwrap()[5];
         assert_eq!(s.label, "1c c=0.25 snr=0");
         let e = Prop2Ridge::default().theory(&s.clone().gammas(&[0.1])).unwrap()[0].e;

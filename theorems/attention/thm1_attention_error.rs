@@ -1,12 +1,12 @@
 //! # Theorem 1 (analogue) — memorization error of nonlinear attention
 //!
-//! ## Statement (SPEC §5)
+//! ## Statement (docs/pencil.md)
 //! With $K = f_c(X^\top W X/\sqrt p)/\sqrt p$ (zero diagonal), $W = I + w_K w_Q^\top$,
 //! $\Phi = X K$, $Q = (\Phi^\top \Phi/n + \gamma I_n)^{-1}$ and $E_A = \tfrac{\gamma^2}{n} y^\top Q^2 y$:
 //! $E_A \to \bar E_A = -\gamma^2 \tfrac{d}{d\gamma} (R^{-1})[u, R1]$, the deterministic equivalent
-//! of the 6-block linear pencil of SPEC §5 (bulk fixed point in $c, \gamma, a_1, \nu, s = -a_1$,
+//! of the 6-block linear pencil of docs/pencil.md (bulk fixed point in $c, \gamma, a_1, \nu, s = -a_1$,
 //! reduced low-rank system on $\text{span}\\{y\\}$ and $\text{span}\\{\mu, w_K, w_Q\\}$;
-//! [`crate::theory::attention_path`]). Reconstructed, not the paper's literal 9x9 system (SPEC §9).
+//! [`crate::theory::attention_path`]). Reconstructed, not the paper's literal 9x9 system (docs/claims-attention.md §5).
 //!
 //! ## Check
 //! Monte Carlo (model `Attention`, exact kernel, zero diagonal) against the pencil over a grid of
@@ -17,9 +17,9 @@
 //! A row holds iff $|\bar E_A - \text{mean}| \le z\\,SE + C |\bar E_A|\\, n^{-1/2}$: [`Z`] = 4
 //! (per-row false alarm ~6e-5 under normality); the finite-size term has rate 1/2 because the
 //! neglected terms of the kernel linearisation are $O(p^{-1/2})$ entrywise perturbations
-//! (SPEC §3: $(f'(s) - a_1)\delta$, $f''\delta^2$, the $(\mu^\top w)^2/\sqrt p$ part of $\delta$),
-//! and [`BIAS_CONST`] = 0.5 relative (4.4% at n = 128, 2.2% at n = 512, 1.1% at n = 2048): ADDENDUM
-//! §2 measured, at n = 512, $\text{snr} \le 1$, $\gamma \ge 10^{-2}$ and 4 seeds, a median relative
+//! (docs/linearization.md: $(f'(s) - a_1)\delta$, $f''\delta^2$, the $(\mu^\top w)^2/\sqrt p$ part of $\delta$),
+//! and [`BIAS_CONST`] = 0.5 relative (4.4% at n = 128, 2.2% at n = 512, 1.1% at n = 2048): docs/bounds.md
+//! §6 measured, at n = 512, $\text{snr} \le 1$, $\gamma \ge 10^{-2}$ and 4 seeds, a median relative
 //! deviation of 1.3%, about what the 4-seed noise alone gives, so the systematic part is at most
 //! ~2% at n = 512. Rows whose tolerance exceeds
 //! [`INCONCLUSIVE_FRAC`] of $|\bar E_A|$ are `Inconclusive`; a theory point whose solver did not
@@ -30,10 +30,10 @@
 //! (an attention replicate costs ~0.1 s at n = 512 and ~0.7 s at n = 1024 on the shared machine,
 //! so n = 1024 does not fit the quick budget). Full: the whole grid at $c = 1/2$
 //! ($n \le 1024$) and $c = 2$ ($n \le 512$), $\gamma \in \\{0.01, 0.1, 1, 10\\}$, plus the hard cases,
-//! **full only**: $\text{snr} = 4$ for tanh, relu and sign at $n$ up to 2048 (ADDENDUM §2: clear
+//! **full only**: $\text{snr} = 4$ for tanh, relu and sign at $n$ up to 2048 (docs/bounds.md §6: clear
 //! finite-size deviations at n = 512, worst for sign, gone by n = 2048). The n = 2048 comparison
 //! of the theory issue (tanh, relu, sign, cos, $w = 0$ and aligned) is `tests/theory_vs_mc.rs`.
-//! Not covered: $\gamma \le 10^{-2}$ with $c > 1$ (slow hard-edge convergence, ADDENDUM §2; at
+//! Not covered: $\gamma \le 10^{-2}$ with $c > 1$ (slow hard-edge convergence, docs/bounds.md §6; at
 //! $c = 2$, $\gamma = 0.01$ every row of a trial full run was `Inconclusive`).
 //!
 //! **Finding of the full run: sign at snr = 4 is marginal.** tanh and relu at $\text{snr} = 4$
@@ -45,7 +45,7 @@
 //! finite-size allowance (err 3.4e-3..4.9e-3 vs tol 5.4e-3..8.2e-3, beyond 4 SE), and a trial run
 //! with 4 replicates at n = 2048 (smaller SE estimate) failed them; in the second they are inside
 //! 4 SE (err 2.6e-3..4.3e-3, tol 4.9e-3..8.7e-3). The sign of the deviation is the same in
-//! all 18 sign rows at snr = 4 of both runs. ADDENDUM §2
+//! all 18 sign rows at snr = 4 of both runs. docs/bounds.md §6
 //! expected the snr = 4 deviations to vanish by n = 2048 (checked there on quad only). A plausible
 //! cause: for a discontinuous $f$ the remainder $f(s + \delta) - f(s) - a_1\delta$ is $\pm 2$
 //! with probability $O(|\delta|)$, so its entry variance is $O(p^{-1/2})$, not $O(p^{-1})$, and the
@@ -66,8 +66,8 @@
 //! three configurations).
 //!
 //! ## References
-//! SPEC §3 (linearisation, diagonal shift), §5 (pencil), §8 (measured MC agreement);
-//! ADDENDUM §2 (finite-size deviations at snr = 4 and at small gamma with c > 1).
+//! docs/linearization.md (linearisation, diagonal shift), docs/pencil.md (pencil), docs/claims-attention.md §3 (measured MC agreement);
+//! docs/bounds.md §6 (finite-size deviations at snr = 4 and at small gamma with c > 1).
 
 use crate::activation::Activation;
 use crate::claim::{Budget, Claim, Level, NegativeControl, Verdict};
@@ -83,7 +83,7 @@ use crate::theory::{attention_path, AttentionParams, TheoryPoint};
 pub const Z: f64 = 4.0;
 /// Relative finite-size constant `C |E| n^-1/2` (see the module doc).
 pub const BIAS_CONST: f64 = 0.5;
-/// Rate of the finite-size term: O(p^-1/2) linearisation error (SPEC §3).
+/// Rate of the finite-size term: O(p^-1/2) linearisation error (docs/linearization.md).
 pub const RATE: f64 = 0.5;
 /// A row is `Inconclusive` when its tolerance exceeds this fraction of `|theory|` (the same rule
 /// as `prop2-ridge`).
@@ -161,7 +161,7 @@ impl Thm1Attention {
             Level::Full => {
                 // gamma = 0.01 only at c = 1/2: at c = 2, E ~ 0.05 there with a per-seed spread
                 // of ~35%, so every such row was Inconclusive (measured) — the slow hard-edge
-                // regime of ADDENDUM §2, out of reach of this budget.
+                // regime of docs/bounds.md §6, out of reach of this budget.
                 let half: (f64, &[f64], &[(usize, usize)]) = (
                     0.5,
                     &[0.01, 0.1, 1.0, 10.0],
@@ -176,7 +176,7 @@ impl Thm1Attention {
                         }
                     }
                 }
-                // The hard cases (ADDENDUM §2): snr = 4, up to n = 2048.
+                // The hard cases (docs/bounds.md §6): snr = 4, up to n = 2048.
                 for act in ["tanh", "relu", "sign"] {
                     v.push(sweep(
                         act,
@@ -228,7 +228,7 @@ impl Claim for Thm1Attention {
     }
     fn statement(&self) -> &'static str {
         "E_A = (gamma^2/n) y^T Q^2 y with Phi = X K (exact kernel, zero diagonal) converges to the \
-         deterministic equivalent of the 6-block pencil (SPEC §5, s = -a1), for tanh, relu, sign, \
+         deterministic equivalent of the 6-block pencil (docs/pencil.md, s = -a1), for tanh, relu, sign, \
          erf, cos, quad and x*tanh(x), with w = 0, aligned, orthogonal and mismatched w_K, w_Q; \
          quick: c = 1/2, snr = 1, gamma in {0.1, 1, 10}; c = 2, snr = 4 and gamma = 0.01 only in --full"
     }
@@ -269,7 +269,7 @@ mod tests {
 
     #[test]
     fn unperturbed_theory_matches_spec_reference() {
-        // SPEC §5.6: tanh, gamma = 0.1, c = 0.25, snr = 1, w = 0: E_A = 0.39032114.
+        // docs/pencil.md §7: tanh, gamma = 0.1, c = 0.25, snr = 1, w = 0: E_A = 0.39032114.
         let s = sweep("tanh", 0, 0.25, 1.0, &[0.1], &[]).unwrap();
         let e = Thm1Attention::default().theory(&s).unwrap();
         assert!((e[0].e - 0.390_321_14).abs() < 1e-7);

@@ -1,4 +1,4 @@
-//! # Upper and lower bounds on the memorization error (ADDENDUM §2, B0–B3)
+//! # Upper and lower bounds on the memorization error (docs/bounds.md §2–§5)
 //!
 //! ## Statement
 //! With $M = \Phi^\top\Phi/n$, $h_g(l) = (g/(l+g))^2$, $\nu_y$ the spectral measure of $M$ with
@@ -42,7 +42,7 @@
 //! (chord with `L = lambda_max/2`) each make rows fail.
 //!
 //! ## References
-//! ADDENDUM §2 (B0–B3, validation tables 2.3 and 2.5); SPEC §1.6 (error identity), §4 (ridge).
+//! docs/bounds.md §2–§5 (validation: §6.3 and §6.5); docs/model.md §6 (error identity), docs/ridge.md (ridge).
 
 use crate::activation::Activation;
 use crate::claim::{Budget, Claim, NegativeControl, Row, Verdict};
@@ -60,7 +60,7 @@ pub const FP_C: f64 = 64.0;
 /// Absolute tolerance of theory-level inequalities (pencil residual 1e-13 x condition 1e3/g x 10).
 pub const TOL_THEORY: f64 = 1e-9;
 /// Relative agreement of `r1` closed form vs pencil (two-level Richardson truncation
-/// `O(r4/g^3)` at g = 1e4 is below 1e-9 relative for spectra up to ~50; ADDENDUM §2 B1 measured
+/// `O(r4/g^3)` at g = 1e4 is below 1e-9 relative for spectra up to ~50; docs/bounds.md §6.2 measured
 /// 1e-7 with one level).
 pub const TOL_R1_REL: f64 = 1e-6;
 

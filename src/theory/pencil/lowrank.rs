@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 use crate::fixed_point::inverse;
 use num_complex::Complex64 as C64;
 
-/// Low-rank (signal) part of a pencil in reduced coordinates (SPEC §5.4, ADDENDUM §4).
+/// Low-rank (signal) part of a pencil in reduced coordinates (docs/pencil.md §4, docs/rank-k.md).
 #[derive(Clone, Debug)]
 pub struct LowRank {
     /// Reduced dimension of each block (n-blocks: span of the labels; p-blocks: span of the

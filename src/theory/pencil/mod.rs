@@ -1,4 +1,4 @@
-//! Generic linear pencil + matrix Dyson equation (MDE) solver (SPEC §5.1–5.4, ADDENDUM §3).
+//! Generic linear pencil + matrix Dyson equation (MDE) solver (docs/pencil.md §1–§4, §5).
 //!
 //! A pencil is a square block operator `L = L0 + Xi` on blocks of type `n` (dimension n) or
 //! `p` (dimension p = c n). Normalisation: **n = 1, p = c** (everything depends on `c` only), so
@@ -7,21 +7,21 @@
 //! * bulk `L0` = scalar x identity blocks: `L0 = L0const + gamma L0gamma`;
 //! * random blocks `(row, col, coef, kind)`, kind `Z` (p x n), `Z^T V` (n x p, `V = I + V_low`),
 //!   `G` (n x n GOE);
-//! * self-energy `Sigma[M] = E[Xi M Xi]` by the pairing rules of SPEC §5.2–5.3: for every ordered
+//! * self-energy `Sigma[M] = E[Xi M Xi]` by the pairing rules of docs/pencil.md §2–§3: for every ordered
 //!   pair `(r, c1, alpha, k1)`, `(r2, c2, beta, k2)`:
 //!   `Z` then `Z^T V`: `Sigma[r,c2] += alpha beta n m[c1,r2]` (+ low rank `... (V - I)`);
 //!   `Z^T V` then `Z`: `Sigma[r,c2] += alpha beta p m[c1,r2]`; `G` then `G`: `alpha beta n m[c1,r2]`;
 //!   correlated family `G_i` then `G_l`: `alpha beta n cov[i][l] m[c1,r2]` ([`Kind::Gc`]);
 //! * bulk fixed point: unknowns `m[var,eq]` for same-type pairs, `m = F(m) = (L0 - Sigma(m))^{-1}`
 //!   blockwise per type; complex arithmetic, so `gamma` may be `-z` with `Im z > 0`;
-//! * Jacobian (ADDENDUM §3): `dF = M Sigma(dm) M`, i.e. `dF[v,e]/dm[c1,r2] = sum coef M[v,r] M[c2,e]`;
+//! * Jacobian (docs/pencil.md §5): `dF = M Sigma(dm) M`, i.e. `dF[v,e]/dm[c1,r2] = sum coef M[v,r] M[c2,e]`;
 //! * tangent `dm/dgamma = (I - F_m)^{-1} F_gamma`, `F_gamma = -M L0gamma M`;
 //! * low-rank part ([`LowRank`]): reduced coordinates of dimension `dims[b]` per block,
 //!   `R = (L0 - Sigma(m)) (x) I + L0_low - Sigma_low(m)`, `q = t^T (R^{-1})[read_var, read_eq] t`,
 //!   `dq/dgamma = -t^T (R^{-1} R' R^{-1}) t` with `R' = (L0gamma - Sigma(dm)) (x) I - Sigma_low(dm)`
-//!   (implicit differentiation, ADDENDUM §3 item 3).
+//!   (implicit differentiation, docs/pencil.md §6).
 //!
-//! New models (rank-K signals, several heads; ADDENDUM §4) are a new [`Pencil`] / [`LowRank`]
+//! New models (rank-K signals, several heads; docs/rank-k.md) are a new [`Pencil`] / [`LowRank`]
 //! description; the solver code is shared. Models whose deterministic `n x n` matrices are all
 //! diagonal in one basis (softmax without mask, skip connections, correlated tokens;
 //! `docs/variants.md §1`) use the same block description in a [`ModePencil`] (module `modes`).
@@ -116,7 +116,7 @@ pub struct Bulk {
     pub converged: bool,
 }
 
-const TOL: f64 = 1e-13; // SPEC §5.3 / ADDENDUM §3: relative residual reached down to gamma = 1e-10
+const TOL: f64 = 1e-13; // docs/pencil.md §3 / §5: relative residual reached down to gamma = 1e-10
 
 impl Pencil {
     /// Builds a pencil. `l0` / `l0_gamma`: `(row, col, value)` bulk entries (same-type blocks).
@@ -379,7 +379,7 @@ impl Pencil {
         }
     }
 
-    /// Cold solve: `L0^{-1}`, 50 damped Picard steps (d = 0.5, ADDENDUM §3 step 1), then Newton.
+    /// Cold solve: `L0^{-1}`, 50 damped Picard steps (d = 0.5, docs/pencil.md §5 step 1), then Newton.
     pub fn solve_cold(&self, gamma: C64) -> Result<Bulk> {
         let sys = BulkSystem { p: self, gamma };
         let pic = solve_picard(
@@ -429,7 +429,7 @@ impl Pencil {
     /// Continuation from a solution `from` to `gamma` along a geometric path in `gamma`
     /// (real: log-linear; complex: log-linear in the complex logarithm), step factor <= 3 (halved
     /// after a failure, doubled again after a success, never above 3); Euler predictor with [`Pencil::dm_dgamma`], Newton
-    /// corrector (ADDENDUM §3). Error [`Error::NoConvergence`] if the step falls below 1e-6.
+    /// corrector (docs/pencil.md §5). Error [`Error::NoConvergence`] if the step falls below 1e-6.
     pub fn continue_to(&self, from: &Bulk, gamma: C64) -> Result<Bulk> {
         let (la, lb) = (from.gamma.ln(), gamma.ln());
         let tot = (lb - la).norm();
@@ -439,7 +439,7 @@ impl Pencil {
             return Ok(b);
         }
         let real = from.gamma.im == 0.0 && gamma.im == 0.0;
-        let hmax = (3f64.ln() / tot).min(1.0); // step factor <= 3 (ADDENDUM §3)
+        let hmax = (3f64.ln() / tot).min(1.0); // step factor <= 3 (docs/pencil.md §5)
         let mut h = hmax;
         let (mut t, mut cur) = (0.0, from.clone());
         let mut iters = from.iterations;
@@ -504,7 +504,7 @@ impl Pencil {
         self.continue_to(&b, C64::new(gamma, 0.0))
     }
 
-    /// Solves at `gamma = -z` (`Im z > 0`) by the eta-path of ADDENDUM §1b: start at
+    /// Solves at `gamma = -z` (`Im z > 0`) by the eta-path of docs/spectra.md §2: start at
     /// `z0 = Re z + i 20 (1 + |Re z|)` from `L0^{-1}` (contraction there), decrease `Im z`
     /// geometrically in 40 steps with warm-started Newton (halving the step on failure).
     pub fn solve_eta_path(&self, z: C64) -> Result<Bulk> {

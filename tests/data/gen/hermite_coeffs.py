@@ -1,7 +1,7 @@
 """Reference Hermite coefficients for tests/hermite_reference.rs (not run in CI).
 
 What: a_k = E[f(xi) P_k(xi)], P_k = He_k/sqrt(k!) orthonormal probabilists' Hermite, xi ~ N(0,1)
-(SPEC §2), k = 0..6, and nu = E[(f - a_0)^2], for activations without closed forms (and a few
+(docs/hermite.md), k = 0..6, and nu = E[(f - a_0)^2], for activations without closed forms (and a few
 expressions), by mpmath.quad on (-inf, kink] and [kink, inf) at 40 digits.
 Why: an independent check of the Rust quadrature for the numeric-only activations.
 Run: python3 tests/data/gen/hermite_coeffs.py > tests/data/hermite_coeffs.csv   (~1 min)
