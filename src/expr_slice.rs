@@ -144,6 +144,7 @@ impl SliceExpr {
     }
 
     /// `xs[i] = f(xs[i])` for every `i`, bit-identical to `Expr::eval` element by element.
+    #[cfg(test)]
     pub fn eval_in_place(&self, xs: &mut [f64]) {
         let mut scratch = vec![0.0; self.scratch_len()];
         self.eval_in_place_with(xs, &mut scratch);

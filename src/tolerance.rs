@@ -1,43 +1,12 @@
-//! Tolerances: where every acceptance threshold in the crate comes from.
-//!
-//! Two kinds, following faer's `ApproxEq` and SciPy's `FuncData`:
-//! * [`Tolerance`] for deterministic numerics, `|a - b| <= abs + rel * |b|`, built from machine
-//!   epsilon times a size (`Tolerance::eps_times(n)`), or from a solver's own residual;
-//! * [`McTolerance`] for Monte Carlo, `tol_n = z * SE_n + C * n^{-rate}`: `z` standard errors of
-//!   the replicate mean (statistical) plus a finite-size bias term (deterministic equivalents have
-//!   `O(n^{-1/2})` fluctuations of quadratic forms and `O(n^{-1})` bias of normalised traces).
+//! The Monte Carlo tolerance of the `check-activation` spot check, [`McTolerance`]:
+//! `tol_n = z * SE_n + C * n^{-rate}`, `z` standard errors of the replicate mean (statistical)
+//! plus a finite-size bias term (deterministic equivalents have `O(n^{-1/2})` fluctuations of
+//! quadratic forms and `O(n^{-1})` bias of normalised traces), and the log-log slope used to
+//! report rates. The claims use the evidence layer's `Tol` (`crate::evidence`), which has the
+//! same form plus the deterministic and inconclusive cases (`docs/evidence.md`).
 
 /// Machine epsilon of `f64`.
 pub const EPS: f64 = f64::EPSILON;
-
-/// A deterministic tolerance `|a - b| <= abs + rel * |b|`.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Tolerance {
-    /// Absolute part.
-    pub abs: f64,
-    /// Relative part.
-    pub rel: f64,
-}
-
-impl Tolerance {
-    /// `abs = rel = k * eps`: floating-point error of an O(k)-operation computation.
-    pub fn eps_times(k: f64) -> Self {
-        Tolerance {
-            abs: k * EPS,
-            rel: k * EPS,
-        }
-    }
-
-    /// The allowed error when comparing to `reference`.
-    pub fn allowed(&self, reference: f64) -> f64 {
-        self.abs + self.rel * reference.abs()
-    }
-
-    /// Whether `value` is within tolerance of `reference`.
-    pub fn accepts(&self, value: f64, reference: f64) -> bool {
-        (value - reference).abs() <= self.allowed(reference)
-    }
-}
 
 /// A Monte Carlo tolerance `z * SE + C * n^{-rate}`.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -95,13 +64,6 @@ pub fn loglog_slope(x: &[f64], y: &[f64]) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn tolerance_accepts_and_rejects() {
-        let t = Tolerance::eps_times(10.0);
-        assert!(t.accepts(1.0 + 5.0 * EPS, 1.0));
-        assert!(!t.accepts(1.0 + 1e-10, 1.0));
-    }
 
     #[test]
     fn slope_of_power_law() {

@@ -24,7 +24,7 @@
 //! docs/pencil.md §5 (Newton + continuation for the MDE).
 
 mod lu;
-pub use lu::{inverse, lu_solve, lu_solve_multi};
+pub use lu::{inverse, lu_solve};
 
 use crate::error::{Error, Result};
 use argmin::core::{
