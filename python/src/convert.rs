@@ -226,9 +226,7 @@ pub fn coords(name: &str, obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Vec
             .split(',')
             .map(|t| t.trim().parse::<f64>())
             .collect::<Result<_, _>>()
-            .map_err(|_| {
-                param_err(name, &s, "expected numbers a,b,c,... separated by commas")
-            })?;
+            .map_err(|_| param_err(name, &s, "expected numbers a,b,c,... separated by commas"))?;
         (s, v)
     } else {
         let v = floats(obj).map_err(|_| {

@@ -363,7 +363,8 @@ fn spectral_points(z: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<Complex64>> {
 /// Limiting spectrum of `K` or `Phi^T Phi / n` (`rmt-verify spectrum`).
 #[pyfunction]
 #[pyo3(signature = (activation = "tanh".to_string(), *, c, matrix = "kernel".to_string(),
-                    diag = "zero".to_string(), z = None, points = 200, x = None))]
+                    diag = "zero".to_string(), z = None, points = 200, x = None),
+       text_signature = "(activation='tanh', *, c, matrix='kernel', diag='zero', z=None, points=200, x=None)")]
 #[allow(clippy::too_many_arguments)]
 fn spectrum<'py>(
     py: Python<'py>,
@@ -515,7 +516,8 @@ fn select(ids: &[String]) -> Result<Vec<Box<dyn Claim>>, Error> {
 
 /// Checks claims (`rmt-verify verify --format json`): one dict per claim, in paper order.
 #[pyfunction]
-#[pyo3(signature = (claim = None, budget = "quick".to_string(), *, seed = 2506))]
+#[pyo3(signature = (claim = None, budget = "quick".to_string(), *, seed = 2506),
+       text_signature = "(claim=None, budget='quick', *, seed=2506)")]
 fn verify<'py>(
     py: Python<'py>,
     claim: Option<&Bound<'py, PyAny>>,
