@@ -166,3 +166,70 @@ fn negative_numbers_are_validated_not_misparsed() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("`snr` = -1"), "{err}");
 }
+
+#[test]
+fn every_example_model_file_runs_with_solver_status() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/models");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().and_then(|e| e.to_str()) != Some("toml") {
+            continue;
+        }
+        let file = path.to_str().unwrap();
+        let (code, out, err) = run(&[
+            "theory",
+            "--model-file",
+            file,
+            "--c",
+            "0.5",
+            "--gamma",
+            "0.1",
+            "--format",
+            "json",
+        ]);
+        assert_eq!(code, 0, "{file}: {err}");
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let pt = &v["points"][0];
+        let e = pt["E"].as_f64().unwrap();
+        assert!(e > 0.0 && e < 1.0, "{file}: E = {e}");
+        assert_eq!(pt["converged"], true, "{file}");
+        assert!(pt["residual"].as_f64().unwrap() < 1e-12, "{file}");
+        seen += 1;
+    }
+    assert!(seen >= 6, "only {seen} example files");
+}
+
+#[test]
+fn model_file_errors_name_the_key_and_exit_2() {
+    let dir = std::env::temp_dir().join(format!("rmt-verify-mf-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cases: &[(&str, &str)] = &[
+        ("[signal]\nmeanz = [[1.0]]\n[[heads]]\nactivation = \"tanh\"", "meanz"),
+        ("[[heads]]\nactivation = \"tanh\"\n[attention]\nskip = 0.5", "attention.skip"),
+        ("[[heads]]\nactivation = \"tanh\"\n[tokens]\nar1 = 1.5", "tokens.ar1"),
+        ("[signal]\nmeans = [[1.0]]\nlabels = \"classes\"\nproportions = [1.0]\ntarget = [1.0]\n[[heads]]\nactivation = \"tanh\"", "not centred"),
+        ("kind = \"attention\"", "heads"),
+        ("kind = \"nonsense\"", "nonsense"),
+    ];
+    for (i, (text, needle)) in cases.iter().enumerate() {
+        let f = dir.join(format!("m{i}.toml"));
+        std::fs::write(&f, text).unwrap();
+        let (code, out, err) = run(&["theory", "--model-file", f.to_str().unwrap(), "--c", "0.5"]);
+        assert_eq!(code, 2, "{text}: {err}");
+        assert!(out.is_empty());
+        assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+        assert!(err.contains(needle), "{text}: `{err}` lacks `{needle}`");
+    }
+    let (code, _, err) = run(&["theory", "--model-file", "/nonexistent.toml", "--c", "1"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("cannot read"), "{err}");
+    let (code, _, err) = run(&[
+        "theory",
+        "--model-file",
+        dir.join("m0.toml").to_str().unwrap(),
+        "--snr",
+        "2",
+    ]);
+    assert_eq!(code, 2, "conflicting flags: {err}");
+}

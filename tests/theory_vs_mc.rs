@@ -61,7 +61,7 @@ fn compare(n: usize, bias_const: f64) -> (Table, Vec<String>) {
             cfg.n = n;
             cfg.p = (C * n as f64) as usize;
             cfg.spec.set_snr(SNR);
-            cfg.spec.set_w(&*w, &*w);
+            cfg.spec.set_w(w, w);
             cfg.gammas = vec![GAMMA];
             cfg.seeds = SEEDS;
             cfg.seed = 2506 + 100 * ai as u64 + gi as u64;

@@ -80,19 +80,6 @@ pub fn parse_coords(name: &str, s: &str) -> Result<Vec<f64>, Error> {
     Ok(v)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn coordinates() {
-        assert_eq!(parse_coords("wk", "1,-2,0").unwrap(), vec![1.0, -2.0, 0.0]);
-        assert_eq!(parse_coords("wk", "0.5").unwrap(), vec![0.5]);
-        assert!(parse_coords("wk", "1,,2").is_err());
-        assert!(parse_coords("wk", "nan").is_err());
-    }
-}
-
 /// The model's keys in JSON output: `model` (the kind), `spec` (the whole model, with the keys
 /// of a model file), and for convenience `activation` (head 1), `snr` (`||mu_1||^2`) and `diag`
 /// (head 1).
@@ -119,4 +106,17 @@ pub fn model_json(spec: &ModelSpec) -> serde_json::Map<String, serde_json::Value
         serde_json::to_value(spec.to_file()).unwrap_or(serde_json::Value::Null),
     );
     m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn coordinates() {
+        assert_eq!(parse_coords("wk", "1,-2,0").unwrap(), vec![1.0, -2.0, 0.0]);
+        assert_eq!(parse_coords("wk", "0.5").unwrap(), vec![0.5]);
+        assert!(parse_coords("wk", "1,,2").is_err());
+        assert!(parse_coords("wk", "nan").is_err());
+    }
 }

@@ -203,7 +203,7 @@ fn panels(s: &Setup, budget: &Budget) -> Result<Vec<Plot>> {
             cfg.n = s.n;
             cfg.p = p0;
             cfg.spec.set_snr(s.snr);
-            cfg.spec.set_w(&*wk, &*wq);
+            cfg.spec.set_w(wk, wq);
             cfg.spec.set_diag(Diag::Zero);
             cfg.gammas = vec![s.gamma];
             cfg.seeds = s.seeds;
