@@ -68,6 +68,13 @@ def test_type_stubs_are_shipped():
     pkg = pathlib.Path(rv.__file__).parent
     assert (pkg / "py.typed").exists()
     stub = (pkg / "__init__.pyi").read_text()
+    functions = [n for n in rv.__all__ if type(getattr(rv, n)).__name__ == "builtin_function_or_method"]
+    assert len(functions) == 8
+    for name in functions:
+        assert f"def {name}(" in stub, name
     for name in rv.__all__:
-        if name != "__version__":
-            assert f"def {name}(" in stub, name
+        assert name in stub, name
+    # the result types exist at run time too (for annotations)
+    from rmt_verify.types import TheoryResult
+
+    assert "E" in TheoryResult.__annotations__
