@@ -26,15 +26,16 @@ def test_long_calls_release_the_gil():
     t.start()
     try:
         t0 = time.perf_counter()
-        rv.simulate(n=512, p=256, seeds=4, gammas=[0.1])
+        rv.simulate(n=512, p=256, seeds=8, gammas=[0.1])
         elapsed = time.perf_counter() - t0
     finally:
         stop.set()
         t.join()
-    # the other thread kept running during the call (with the GIL held it would not tick)
+    # the other thread kept running during the call (with the GIL held it could not tick at
+    # all); a loose bound, as the machine may be busy
     during = [x for x in ticks if t0 < x < t0 + elapsed]
     assert elapsed > 0.05
-    assert len(during) >= 0.3 * elapsed / 0.005, (len(during), elapsed)
+    assert len(during) >= 3, (len(during), elapsed)
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child process")
