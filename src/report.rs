@@ -22,10 +22,10 @@ use crate::activation::Activation;
 use crate::error::Result;
 use crate::format::{sci, Table};
 use crate::hermite::{hermite_coeffs, HermiteCoeffs};
-use crate::model::{Diag, ModelKind, SimConfig};
+use crate::model::{Diag, ModelKind, ModelSpec, SimConfig};
 use crate::monte_carlo::simulate;
 use crate::plot::{Plot, Series};
-use crate::theory::{attention_path, attention_point, psi_c, ridge_point, AttentionParams};
+use crate::theory::{model_path, psi_c};
 use crate::tolerance::McTolerance;
 
 /// Gamma grid of the comparison tables.
@@ -37,10 +37,8 @@ pub const GAMMA_REF: f64 = 1e-2;
 /// Gammas of the Monte Carlo spot check.
 pub const SPOT_GAMMAS: [f64; 3] = [1e-2, 1e-1, 1.0];
 /// Weight configurations of the report: `(label, w_K, w_Q)`.
-pub const WEIGHTS: [(&str, [f64; 3], [f64; 3]); 2] = [
-    ("w = 0", [0.0; 3], [0.0; 3]),
-    ("aligned", [1.0, 0.0, 0.0], [1.0, 0.0, 0.0]),
-];
+pub const WEIGHTS: [(&str, &[f64], &[f64]); 2] =
+    [("w = 0", &[0.0], &[0.0]), ("aligned", &[1.0], &[1.0])];
 /// Spot-check tolerance `3 SE + 0.5 n^{-1/2}`. `z = 3`: ~0.3% two-sided false alarms per point
 /// under normality. `C = 0.5`: at `n = 512` the finite-size term is 0.022; the measured
 /// exact-kernel deviations at `n = 512`, 4 seeds (ADDENDUM §2 validation, 750 points) have a
@@ -66,6 +64,72 @@ pub struct ReportOptions {
     pub seeds: usize,
     /// Master seed.
     pub seed: u64,
+    /// A model (from a model file) to use instead of the two single-head settings `w = 0` and
+    /// `aligned`: its signal, labels, target and low-rank `W` terms, with head 1's activation
+    /// replaced by the activation under test (and by tanh); the SNR axis rescales every mean so
+    /// that `||mu_1||^2` takes the axis value.
+    pub model: Option<ModelSpec>,
+}
+
+/// One setting of the report: a label and the model in which activations are compared.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Setting {
+    /// `w = 0`, `aligned`, or `model file`.
+    pub label: String,
+    /// The model (its head-1 activation is replaced by each compared activation).
+    pub spec: ModelSpec,
+}
+
+impl ReportOptions {
+    /// The settings of the report: the model file's, or the paper's `w = 0` and `aligned`.
+    pub fn settings(&self) -> Result<Vec<Setting>> {
+        if let Some(m) = &self.model {
+            if m.kind != ModelKind::Attention {
+                return Err(crate::Error::param(
+                    "kind",
+                    m.kind.name(),
+                    "check-activation compares activations in an attention model",
+                ));
+            }
+            return Ok(vec![Setting {
+                label: "model file".into(),
+                spec: m.clone(),
+            }]);
+        }
+        WEIGHTS
+            .iter()
+            .map(|(label, wk, wq)| {
+                Ok(Setting {
+                    label: (*label).into(),
+                    spec: ModelSpec::single_head(
+                        ModelKind::Attention,
+                        Activation::parse("tanh")?,
+                        1.0,
+                        wk,
+                        wq,
+                        Diag::Zero,
+                    )?,
+                })
+            })
+            .collect()
+    }
+}
+
+/// `spec` with head 1's activation set to `act` and the means rescaled so that
+/// `||mu_1||^2 = snr` (only `mu_1 = sqrt(snr) e_1` when `mu_1 = 0`).
+pub fn setting_spec(spec: &ModelSpec, act: &Activation, snr: f64) -> ModelSpec {
+    let mut s = spec.clone();
+    s.set_activation(act.clone());
+    let cur = s.snr();
+    if cur > 0.0 {
+        let f = (snr / cur).sqrt();
+        for m in &mut s.signal.means {
+            m.iter_mut().for_each(|v| *v *= f);
+        }
+    } else {
+        s.set_snr(snr);
+    }
+    s
 }
 
 impl Default for ReportOptions {
@@ -77,6 +141,7 @@ impl Default for ReportOptions {
             n: 512,
             seeds: 8,
             seed: 2506,
+            model: None,
         }
     }
 }
@@ -84,8 +149,8 @@ impl Default for ReportOptions {
 /// One row of the theory comparison: `f` vs tanh vs ridge at one `(gamma, snr, w)`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CompareRow {
-    /// Weight label (`w = 0` or `aligned`).
-    pub weights: &'static str,
+    /// Setting label (`w = 0`, `aligned`, `model file`).
+    pub weights: String,
     /// Ridge parameter.
     pub gamma: f64,
     /// `||mu||^2`.
@@ -101,8 +166,8 @@ pub struct CompareRow {
 /// One Monte Carlo spot-check point.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SpotRow {
-    /// Weight label.
-    pub weights: &'static str,
+    /// Setting label.
+    pub weights: String,
     /// Ridge parameter.
     pub gamma: f64,
     /// `Ebar_A`.
@@ -145,35 +210,42 @@ pub struct ActivationReport {
 /// Order of the Hermite table.
 pub const HERMITE_ORDER: usize = 6;
 
-/// `Ebar_A` at one point (zero diagonal): the code path the report and its tests share.
+/// `Ebar_A` of `act` in `spec` at `||mu_1||^2 = snr` ([`setting_spec`]): the code path the
+/// report and its tests share.
 pub fn attention_e(
     act: &Activation,
     c: f64,
+    spec: &ModelSpec,
     snr: f64,
-    wk: [f64; 3],
-    wq: [f64; 3],
     gamma: f64,
 ) -> Result<f64> {
-    let par = AttentionParams::from_activation(act, c, snr, wk, wq, Diag::Zero)?;
-    Ok(attention_point(&par, gamma)?.e)
+    Ok(model_path(&setting_spec(spec, act, snr), c, &[gamma])?[0].e)
+}
+
+/// `Ebar_RR` of ridge on the signal of `spec` at `||mu_1||^2 = snr`.
+pub fn ridge_e(c: f64, spec: &ModelSpec, snr: f64, gamma: f64) -> Result<f64> {
+    let mut s = setting_spec(spec, &Activation::parse("tanh")?, snr);
+    s.kind = ModelKind::Ridge;
+    Ok(model_path(&s, c, &[gamma])?[0].e)
 }
 
 fn compare(
     act: &Activation,
     tanh: &Activation,
     c: f64,
+    settings: &[Setting],
     points: &[(f64, f64)],
 ) -> Result<Vec<CompareRow>> {
     let mut rows = Vec::new();
-    for (label, wk, wq) in WEIGHTS {
+    for st in settings {
         for &(gamma, snr) in points {
             rows.push(CompareRow {
-                weights: label,
+                weights: st.label.clone(),
                 gamma,
                 snr,
-                e_a: attention_e(act, c, snr, wk, wq, gamma)?,
-                e_tanh: attention_e(tanh, c, snr, wk, wq, gamma)?,
-                e_rr: ridge_point(c, snr, gamma)?.e,
+                e_a: attention_e(act, c, &st.spec, snr, gamma)?,
+                e_tanh: attention_e(tanh, c, &st.spec, snr, gamma)?,
+                e_rr: ridge_e(c, &st.spec, snr, gamma)?,
             });
         }
     }
@@ -196,8 +268,9 @@ pub fn check_activation(spec: &str, opts: &ReportOptions) -> Result<ActivationRe
     let a1_zero = hermite.a1.abs() <= (10.0 * a1_err).max(1e-10);
     let gamma_pts: Vec<(f64, f64)> = GAMMAS.iter().map(|&g| (g, opts.snr)).collect();
     let snr_pts: Vec<(f64, f64)> = SNRS.iter().map(|&s| (GAMMA_REF, s)).collect();
-    let gamma_rows = compare(&act, &tanh, opts.c, &gamma_pts)?;
-    let snr_rows = compare(&act, &tanh, opts.c, &snr_pts)?;
+    let settings = opts.settings()?;
+    let gamma_rows = compare(&act, &tanh, opts.c, &settings, &gamma_pts)?;
+    let snr_rows = compare(&act, &tanh, opts.c, &settings, &snr_pts)?;
     let psi = if a1_zero {
         Some(
             GAMMAS
@@ -212,25 +285,24 @@ pub fn check_activation(spec: &str, opts: &ReportOptions) -> Result<ActivationRe
     // Monte Carlo spot check
     let spot_p = ((opts.c * opts.n as f64).round() as usize).max(1);
     let mut spot = Vec::new();
-    for (label, wk, wq) in WEIGHTS {
-        let mut cfg = SimConfig::single_head(act.clone());
-        cfg.spec.kind = ModelKind::Attention;
-        cfg.n = opts.n;
-        cfg.p = spot_p;
-        cfg.spec.set_snr(opts.snr);
-        cfg.spec.set_w(&wk, &wq);
-        cfg.spec.set_diag(Diag::Zero);
-        cfg.gammas = SPOT_GAMMAS.to_vec();
-        cfg.seeds = opts.seeds;
-        cfg.seed = opts.seed;
+    for st in &settings {
+        let spec = setting_spec(&st.spec, &act, opts.snr);
+        let cfg = SimConfig {
+            spec: spec.clone(),
+            n: opts.n,
+            p: spot_p,
+            gammas: SPOT_GAMMAS.to_vec(),
+            seeds: opts.seeds,
+            seed: opts.seed,
+        };
         let sim = simulate(&cfg, false)?;
         // theory at the spot-check size's own c (p is rounded)
         let c_spot = spot_p as f64 / opts.n as f64;
         for pt in &sim.points {
-            let theory = attention_e(&act, c_spot, opts.snr, wk, wq, pt.gamma)?;
+            let theory = attention_e(&act, c_spot, &st.spec, opts.snr, pt.gamma)?;
             let tol = SPOT_TOL.at(pt.e.se, opts.n);
             spot.push(SpotRow {
-                weights: label,
+                weights: st.label.clone(),
                 gamma: pt.gamma,
                 theory,
                 mc: pt.e.mean,
@@ -240,7 +312,8 @@ pub fn check_activation(spec: &str, opts: &ReportOptions) -> Result<ActivationRe
             });
         }
     }
-    let verdict = verdict_line(&act, opts, &gamma_rows, &snr_rows);
+    let labels: Vec<String> = settings.iter().map(|s| s.label.clone()).collect();
+    let verdict = verdict_line(&act, opts, &labels, &gamma_rows, &snr_rows);
     Ok(ActivationReport {
         activation: act,
         options: opts.clone(),
@@ -261,6 +334,7 @@ const TIE_REL: f64 = 1e-6;
 fn verdict_line(
     act: &Activation,
     opts: &ReportOptions,
+    labels: &[String],
     gamma_rows: &[CompareRow],
     snr_rows: &[CompareRow],
 ) -> String {
@@ -298,10 +372,13 @@ fn verdict_line(
         "**Mostly no**: higher memorization error than tanh at most tested points"
     };
     format!(
-        "{answer} ({nb}/{n} lower; {}, {}; relative change of E_A vs tanh from {:+.1}% to {:+.1}%; \
+        "{answer} ({nb}/{n} lower; {}; relative change of E_A vs tanh from {:+.1}% to {:+.1}%; \
          `{}` at c = {}, γ in [{}, {}] at ‖μ‖² = {} and ‖μ‖² in [{}, {}] at γ = {GAMMA_REF}).",
-        per_w("w = 0"),
-        per_w("aligned"),
+        labels
+            .iter()
+            .map(|l| per_w(l))
+            .collect::<Vec<_>>()
+            .join(", "),
         100.0 * best,
         100.0 * worst,
         act.name(),
@@ -326,13 +403,24 @@ impl ActivationReport {
         let o = &self.options;
         let name = self.activation.name();
         let mut s = format!("{}\n\n", self.verdict);
-        s.push_str(&format!(
-            "# Activation report: `{name}`\n\nModel: attention with zero-diagonal kernel \
-             (s = -a1), c = p/n = {}, ‖μ‖² = {}, μ = √snr e1; \"aligned\" = w_K = w_Q = e1, \
-             \"w = 0\" = W = I. Lower E = better memorization. Theory: pencil deterministic \
-             equivalent (SPEC §5); ridge: closed form (SPEC §4).\n\n",
-            o.c, o.snr
-        ));
+        match &o.model {
+            None => s.push_str(&format!(
+                "# Activation report: `{name}`\n\nModel: attention with zero-diagonal kernel \
+                 (s = -a1), c = p/n = {}, ‖μ‖² = {}, μ = √snr e1; \"aligned\" = w_K = w_Q = e1, \
+                 \"w = 0\" = W = I. Lower E = better memorization. Theory: pencil deterministic \
+                 equivalent (SPEC §5); ridge: closed form (SPEC §4).\n\n",
+                o.c, o.snr
+            )),
+            Some(m) => s.push_str(&format!(
+                "# Activation report: `{name}`\n\nModel: the model file ({}), with head 1's \
+                 activation replaced by `{name}` and by tanh, c = p/n = {}, means rescaled to \
+                 ‖μ_1‖² = {}. Lower E = better memorization. Theory: pencil deterministic \
+                 equivalent (docs/pencil.md, docs/rank-k.md); ridge on the same signal.\n\n",
+                m.describe(),
+                o.c,
+                o.snr
+            )),
+        }
 
         s.push_str("## Hermite coefficients\n\n");
         let mut t = Table::new(["k", "a_k (raw f)", "error estimate"]);
@@ -496,27 +584,29 @@ impl ActivationReport {
             "memorization error E",
         );
         let ss = crate::figures::linspace(SNRS[0], SNRS[SNRS.len() - 1], 25);
-        for (k, (label, wk, wq)) in WEIGHTS.iter().enumerate() {
+        let settings = o.settings()?;
+        for (k, st) in settings.iter().enumerate() {
+            let label = &st.label;
             for (j, (a, aname)) in [(&self.activation, name), (&tanh, "tanh")]
                 .into_iter()
                 .enumerate()
             {
                 let color = 2 * j + k;
-                let par = AttentionParams::from_activation(a, o.c, o.snr, *wk, *wq, Diag::Zero)?;
-                let ys = attention_path(&par, &gs)?.iter().map(|t| t.e).collect();
+                let spec = setting_spec(&st.spec, a, o.snr);
+                let ys = model_path(&spec, o.c, &gs)?.iter().map(|t| t.e).collect();
                 p1 = p1.with(
                     Series::line(format!("Ē_A {aname}, {label}"), gs.clone(), ys).with_color(color),
                 );
                 let ys2 = ss
                     .iter()
-                    .map(|&snr| attention_e(a, o.c, snr, *wk, *wq, GAMMA_REF))
+                    .map(|&snr| attention_e(a, o.c, &st.spec, snr, GAMMA_REF))
                     .collect::<Result<Vec<_>>>()?;
                 p2 = p2.with(
                     Series::line(format!("Ē_A {aname}, {label}"), ss.clone(), ys2)
                         .with_color(color),
                 );
             }
-            let pts: Vec<&SpotRow> = self.spot.iter().filter(|r| r.weights == *label).collect();
+            let pts: Vec<&SpotRow> = self.spot.iter().filter(|r| &r.weights == label).collect();
             p1 = p1.with(
                 Series::points(
                     format!("MC E_A {name}, {label} (n = {})", o.n),
@@ -527,14 +617,15 @@ impl ActivationReport {
                 .with_color(k),
             );
         }
+        let ridge_spec = &settings[0].spec;
         let rr: Vec<f64> = gs
             .iter()
-            .map(|&g| Ok(ridge_point(o.c, o.snr, g)?.e))
+            .map(|&g| ridge_e(o.c, ridge_spec, o.snr, g))
             .collect::<Result<_>>()?;
         p1 = p1.with(Series::line("Ē_RR (ridge)", gs, rr).with_color(6));
         let rr2: Vec<f64> = ss
             .iter()
-            .map(|&s| Ok(ridge_point(o.c, s, GAMMA_REF)?.e))
+            .map(|&s| ridge_e(o.c, ridge_spec, s, GAMMA_REF))
             .collect::<Result<_>>()?;
         p2 = p2.with(Series::line("Ē_RR (ridge)", ss, rr2).with_color(6));
         let cap = format!(

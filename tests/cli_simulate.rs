@@ -103,7 +103,6 @@ fn bad_input_exits_2_with_a_message() {
         (&["--n", "0"], "`n` = 0"),
         (&["--p", "0"], "`p` = 0"),
         (&["--seeds", "0"], "`seeds` = 0"),
-        (&["--seeds", "1"], "`seeds` = 1"),
         (&["--gamma", "0"], "`gamma` = 0"),
         (&["--gamma", "-1"], "`gamma` = -1"),
         (&["--gamma", "nan"], "`gamma` = NaN"),
@@ -131,4 +130,23 @@ fn bad_input_exits_2_with_a_message() {
         );
         assert!(out.stdout.is_empty(), "{args:?}");
     }
+}
+
+#[test]
+fn one_replicate_has_no_standard_error() {
+    let out = run(&with_small(&["--seeds", "1", "--format", "json"]));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let pt = &v["points"][0];
+    assert!(pt["E"].as_f64().unwrap() > 0.0);
+    assert!(pt["E_se"].is_null() && pt["E_ci95"].is_null() && pt["trQ_se"].is_null());
+    let out = run(&with_small(&["--seeds", "1"]));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let row = text.lines().last().unwrap();
+    assert!(row.split_whitespace().nth(2) == Some("-"), "{text}");
+    assert!(!text.contains("NaN"));
 }

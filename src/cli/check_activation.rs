@@ -18,9 +18,14 @@ pub struct Args {
     /// Aspect ratio c = p/n.
     #[arg(long, default_value_t = 0.25, allow_hyphen_values = true)]
     pub c: f64,
-    /// Signal-to-noise ratio ||mu||^2.
-    #[arg(long, default_value_t = 1.0, allow_hyphen_values = true)]
-    pub snr: f64,
+    /// Signal-to-noise ratio ||mu||^2 (with --model-file: ||mu_1||^2, every mean rescaled)
+    /// [default: 1, or the model file's].
+    #[arg(long, allow_hyphen_values = true)]
+    pub snr: Option<f64>,
+    /// Compare the activations in this model (TOML, docs/model-file.md) instead of the paper's
+    /// single-head settings `w = 0` and `aligned`; head 1's activation is replaced.
+    #[arg(long, value_name = "FILE")]
+    pub model_file: Option<PathBuf>,
     /// Also write DIR/report.md and DIR/<name>.svg (created if missing).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
@@ -54,9 +59,18 @@ fn stem(name: &str) -> String {
 
 /// Runs the subcommand.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let model = args
+        .model_file
+        .as_deref()
+        .map(rmt_verify::model::ModelSpec::from_file)
+        .transpose()?;
+    let snr = args
+        .snr
+        .unwrap_or_else(|| model.as_ref().map_or(1.0, |m| m.snr()));
     let opts = ReportOptions {
         c: args.c,
-        snr: args.snr,
+        snr,
+        model,
         seeds: if args.quick { 4 } else { 8 },
         seed: args.seed,
         ..ReportOptions::default()

@@ -22,7 +22,7 @@ pub struct Args {
     /// Ridge parameters: a list G1,G2,... or logspace:lo:hi:k.
     #[arg(long, default_value = "0.1", allow_hyphen_values = true)]
     gamma: String,
-    /// Number of replicates (at least 2).
+    /// Number of replicates (1 gives no standard error).
     #[arg(long, default_value_t = 4)]
     seeds: usize,
     /// Master seed.
@@ -54,6 +54,16 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let t0 = std::time::Instant::now();
     let res = simulate(&cfg, progress)?;
     let seconds = t0.elapsed().as_secs_f64();
+    // One replicate: no standard error (null in JSON, `-` in tables), not an error.
+    let single = res.replicates.len() < 2;
+    let se = |x: f64| {
+        if single {
+            serde_json::Value::Null
+        } else {
+            num(x)
+        }
+    };
+    let se_txt = |x: f64, d: usize| if single { "-".to_string() } else { sci(x, d) };
     match args.format {
         Format::Json => {
             let points: Vec<serde_json::Value> = res
@@ -62,10 +72,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 .map(|pt| {
                     serde_json::json!({
                         "gamma": num(pt.gamma),
-                        "E": num(pt.e.mean), "E_se": num(pt.e.se),
-                        "E_ci95": [num(pt.e.ci95.0), num(pt.e.ci95.1)],
-                        "yQy": num(pt.yqy.mean), "yQy_se": num(pt.yqy.se),
-                        "trQ": num(pt.trq.mean), "trQ_se": num(pt.trq.se),
+                        "E": num(pt.e.mean), "E_se": se(pt.e.se),
+                        "E_ci95": if single {
+                            serde_json::Value::Null
+                        } else {
+                            serde_json::json!([num(pt.e.ci95.0), num(pt.e.ci95.1)])
+                        },
+                        "yQy": num(pt.yqy.mean), "yQy_se": se(pt.yqy.se),
+                        "trQ": num(pt.trq.mean), "trQ_se": se(pt.trq.se),
                     })
                 })
                 .collect();
@@ -98,13 +112,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 t.push([
                     sci(pt.gamma, 4),
                     sci(pt.e.mean, 6),
-                    sci(pt.e.se, 2),
-                    sci(pt.e.ci95.0, 6),
-                    sci(pt.e.ci95.1, 6),
+                    se_txt(pt.e.se, 2),
+                    se_txt(pt.e.ci95.0, 6),
+                    se_txt(pt.e.ci95.1, 6),
                     sci(pt.yqy.mean, 6),
-                    sci(pt.yqy.se, 2),
+                    se_txt(pt.yqy.se, 2),
                     sci(pt.trq.mean, 6),
-                    sci(pt.trq.se, 2),
+                    se_txt(pt.trq.se, 2),
                 ]);
             }
             if fmt == Format::Table {

@@ -43,20 +43,12 @@ pub const ATT_SNR: FigureSpec = FigureSpec {
 /// The activations of the attention figures, one panel each.
 pub const ACTIVATIONS: [&str; 4] = ["tanh", "relu", "sign", "cos"];
 
-/// The weight configurations `(label, w_K, w_Q)` on `(e1, e2, e3)`.
-pub const WEIGHTS: [(&str, [f64; 3], [f64; 3]); 4] = [
-    ("w = 0", [0.0; 3], [0.0; 3]),
-    ("aligned w_K = w_Q = e1", [1.0, 0.0, 0.0], [1.0, 0.0, 0.0]),
-    (
-        "orthogonal w_K = w_Q = e2",
-        [0.0, 1.0, 0.0],
-        [0.0, 1.0, 0.0],
-    ),
-    (
-        "mismatched w_K = e1, w_Q = e2",
-        [1.0, 0.0, 0.0],
-        [0.0, 1.0, 0.0],
-    ),
+/// The weight configurations `(label, w_K, w_Q)` on the basis `(e1, e2, ...)`.
+pub const WEIGHTS: [(&str, &[f64], &[f64]); 4] = [
+    ("w = 0", &[0.0], &[0.0]),
+    ("aligned w_K = w_Q = e1", &[1.0], &[1.0]),
+    ("orthogonal w_K = w_Q = e2", &[0.0, 1.0], &[0.0, 1.0]),
+    ("mismatched w_K = e1, w_Q = e2", &[1.0], &[0.0, 1.0]),
 ];
 
 /// The swept variable.
@@ -111,8 +103,8 @@ impl Setup {
 fn theory_attention(
     s: &Setup,
     act: &Activation,
-    wk: [f64; 3],
-    wq: [f64; 3],
+    wk: &[f64],
+    wq: &[f64],
     xs: &[f64],
 ) -> Result<Vec<f64>> {
     if s.axis == Axis::Gamma {
@@ -197,7 +189,7 @@ fn panels(s: &Setup, budget: &Budget) -> Result<Vec<Plot>> {
         )
         .log(log_x, log_y);
         for (k, (label, wk, wq)) in WEIGHTS.iter().enumerate() {
-            let ty = theory_attention(s, &act, *wk, *wq, &s.th_x)?;
+            let ty = theory_attention(s, &act, wk, wq, &s.th_x)?;
             let mut cfg = SimConfig::single_head(act.clone());
             cfg.spec.kind = ModelKind::Attention;
             cfg.n = s.n;

@@ -1,8 +1,9 @@
 //! Figure 1 of the paper (SPEC §7): ridge regression on raw tokens, Monte Carlo `E_RR` against
 //! its deterministic equivalent `Ebar_RR` ([`crate::theory::ridge_point`], SPEC §4).
 //!
-//! * `fig1a`: vs `gamma`, `||mu||^2 = 1`, `n = 2048, p = 512` (SPEC §7 / §9.3: the sources
-//!   disagree on the order of `(n, p)`; we default to `n = 2048, p = 512` and say so);
+//! * `fig1a`: vs `gamma`, `||mu||^2 = 1`, `p = 2048, n = 512` (`c = 4`): two independent
+//!   sources read the paper's caption this way (`docs/claims-attention.md §2`), and the caption
+//!   says so;
 //! * `fig1b`: vs `p` at `n = 4096`, `gamma = 1e-5`, `||mu||^2 = 1`;
 //! * `fig1c`: vs `||mu||^2` at `p = 512, n = 2048`, `gamma = 1e-5`.
 //!
@@ -61,8 +62,9 @@ fn sizes(budget: &Budget, n: usize) -> (usize, usize) {
 }
 
 fn build_1a(budget: &Budget) -> Result<Vec<Plot>> {
-    let (n, f) = sizes(budget, 2048);
-    let p = 512 / f;
+    // p = 2048, n = 512 (c = 4), the reading of the paper's caption by two independent sources
+    let (n, f) = sizes(budget, 512);
+    let p = 2048 / f;
     let snr = 1.0;
     let c = p as f64 / n as f64;
     let gx = logspace(1e-5, 10.0, 13);
@@ -83,8 +85,8 @@ fn build_1a(budget: &Budget) -> Result<Vec<Plot>> {
     .with(Series::points("Monte Carlo E_RR ± SE", gx, m, Some(se)).with_color(1))
     .caption(format!(
         "n = {n}, p = {p} (c = {c}), ||μ||² = {snr}, μ = √snr e1, labels ±1, {} seeds, seed = {}. \
-         The (n, p) order of the paper's Fig. 1a is ambiguous in the sources (one copy reads \
-         p = 2048, n = 512; SPEC §7): we use n = 2048, p = 512{}.",
+         Sizes of the paper's Fig. 1a as two independent sources read its caption: p = 2048, \
+         n = 512{}.",
         cfg.seeds,
         budget.seed,
         if f > 1 {

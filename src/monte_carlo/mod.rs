@@ -164,17 +164,10 @@ fn t_quantile_975(df: f64) -> f64 {
 }
 
 /// Runs every replicate of `cfg` (in parallel, at most [`SimConfig::concurrency`] at a time,
-/// collected in replicate order) and summarizes each gamma. Needs `seeds >= 2` for a standard
-/// error. `progress` draws an indicatif bar on stderr (the caller decides whether it is a tty).
+/// collected in replicate order) and summarizes each gamma. With one replicate there is no
+/// standard error: [`Summary::se`] is 0 and callers print it as absent. `progress` draws an indicatif bar on stderr (the caller decides whether it is a tty).
 pub fn simulate(cfg: &SimConfig, progress: bool) -> Result<SimResult> {
     cfg.validate()?;
-    if cfg.seeds < 2 {
-        return Err(Error::param(
-            "seeds",
-            cfg.seeds,
-            "need at least 2 replicates for a standard error",
-        ));
-    }
     cfg.check_memory()?;
     let co = kernel_coeffs(cfg)?;
     let conc = cfg.concurrency();
