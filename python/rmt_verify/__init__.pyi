@@ -72,7 +72,8 @@ def simulate(
     diag: Optional[DiagName] = None,
 ) -> SimulateResult:
     """Monte Carlo on the exact model (``rmt-verify simulate``; default gamma 0.1): mean,
-    standard error and 95% interval over ``seeds`` replicates, and the per-replicate values.
+    standard error and 95% interval over ``seeds`` replicates (NaN with one replicate: the CLI's
+    null), and the per-replicate values.
     Replicate r depends only on (seed, r): the numbers are the CLI's."""
 
 def spectrum(

@@ -176,20 +176,14 @@ fn theory<'py>(
 
 /// The Monte Carlo run of `simulate`, replicate rounds of `concurrency()` at a time (as the
 /// library's `monte_carlo::simulate` does, with the same checks in the same order), stopping
-/// between rounds on Ctrl-C. Replicate `r` depends only on `(seed, r)`: the results are those of
+/// between rounds on Ctrl-C. `python/tests/test_simulate.py` compares both, for one replicate,
+/// several rounds and every model kind. Replicate `r` depends only on `(seed, r)`: the results are those of
 /// `simulate` bit for bit.
 fn simulate_rounds(
     cfg: &SimConfig,
     cancel: &run::Cancel,
 ) -> Result<(Vec<ReplicateResult>, Vec<[Summary; 3]>), Error> {
     cfg.validate()?;
-    if cfg.seeds < 2 {
-        return Err(Error::param(
-            "seeds",
-            cfg.seeds,
-            "need at least 2 replicates for a standard error",
-        ));
-    }
     cfg.check_memory()?;
     let conc = cfg.concurrency();
     let mut reps = Vec::with_capacity(cfg.seeds);
@@ -267,12 +261,15 @@ fn simulate<'py>(
     d.set_item("version", rmt_verify::VERSION)?;
     d.set_item("seconds", seconds)?;
     d.set_item("gamma", f64s(py, cfg.gammas.clone()))?;
+    // One replicate: no standard error (the CLI prints null), NaN here.
+    let single = reps.len() < 2;
+    let absent = |x: f64| if single { f64::NAN } else { x };
     for (i, name) in ["E", "yQy", "trQ"].iter().enumerate() {
         let mean: Vec<f64> = points.iter().map(|s| s[i].mean).collect();
-        let se: Vec<f64> = points.iter().map(|s| s[i].se).collect();
+        let se: Vec<f64> = points.iter().map(|s| absent(s[i].se)).collect();
         let ci: Vec<Vec<f64>> = points
             .iter()
-            .map(|s| vec![s[i].ci95.0, s[i].ci95.1])
+            .map(|s| vec![absent(s[i].ci95.0), absent(s[i].ci95.1)])
             .collect();
         d.set_item(*name, f64s(py, mean))?;
         d.set_item(format!("{name}_se"), f64s(py, se))?;

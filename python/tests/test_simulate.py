@@ -22,6 +22,8 @@ CASES = [
     # more seeds than threads: several rounds of replicates
     (dict(activation="relu", n=64, p=96, gammas="logspace:1e-2:1:3", seeds=7, seed=11), ["--activation", "relu", "--n", "64", "--p", "96", "--gamma", "logspace:1e-2:1:3", "--seeds", "7", "--seed", "11"]),
     (dict(kind="ridge", snr=3, n=80, p=40, seeds=2), ["--model", "ridge", "--snr", "3", "--n", "80", "--p", "40", "--seeds", "2"]),
+    # one replicate: no standard error (null in the CLI's JSON, NaN here)
+    (dict(n=64, p=32, gammas=[0.1, 1.0], seeds=1), ["--n", "64", "--p", "32", "--gamma", "0.1,1", "--seeds", "1"]),
     (
         dict(kind="equivalent", activation="erf", wk=[1, 0], wq=[0, 1], diag="literal", n=64, p=32, seeds=3, gammas=0.5),
         ["--model", "equivalent", "--activation", "erf", "--wk", "1,0", "--wq", "0,1", "--diag", "literal", "--n", "64", "--p", "32", "--seeds", "3", "--gamma", "0.5"],
@@ -61,8 +63,15 @@ def test_deterministic_and_seeded():
     assert a["E"].tolist() != c["E"].tolist()
 
 
+def test_single_replicate_has_no_standard_error():
+    s = rv.simulate(n=64, p=32, gammas=[0.1, 1.0], seeds=1)
+    assert np.all(np.isfinite(s["E"])) and s["replicates"]["E"].shape == (1, 2)
+    assert np.all(np.isnan(s["E_se"])) and np.all(np.isnan(s["E_ci95"]))
+    assert s["E"].tolist() == s["replicates"]["E"][0].tolist()
+
+
 BAD = [
-    (dict(seeds=1), ["--seeds", "1"]),
+    (dict(seeds=0), ["--seeds", "0"]),
     (dict(n=0), ["--n", "0"]),
     (dict(p=0), ["--p", "0"]),
     (dict(gammas="0.1,x"), ["--gamma", "0.1,x"]),
