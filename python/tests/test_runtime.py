@@ -47,7 +47,7 @@ def test_ctrl_c_interrupts_a_long_simulation():
         print("ready", flush=True)
         t0 = time.perf_counter()
         try:
-            rv.simulate(n=1024, p=512, seeds=400, gammas=[0.1])
+            rv.simulate(n=512, p=256, seeds=5000, gammas=[0.1])
             print("finished", flush=True)
         except KeyboardInterrupt:
             print(f"interrupted {time.perf_counter() - t0:.2f}", flush=True)
@@ -61,8 +61,9 @@ def test_ctrl_c_interrupts_a_long_simulation():
     out, _ = p.communicate(timeout=120)
     waited = time.perf_counter() - sent
     assert out.startswith("interrupted"), out
-    # back in Python at once (the replicates already started finish in the background)
-    assert waited < 15, waited
+    # back in Python at once (the replicates already started finish in the background); the
+    # whole run would take minutes. A loose bound, as the machine may be busy.
+    assert waited < 30, waited
 
 
 def test_type_stubs_are_shipped():
