@@ -1,8 +1,9 @@
 """Shared fixtures: the CLI (the reference every function is compared with) and comparisons.
 
-The CLI binary is `$RMT_VERIFY_CLI` when set; otherwise it is built from this checkout once per
-session (`cargo build --release --bin rmt-verify`, a no-op when up to date) and run from
-`target/release/rmt-verify`, so the Python module and the CLI always come from the same source.
+The CLI binary is `$RMT_VERIFY_CLI` when set (CI: the one `cargo test --release` just built);
+otherwise it is built from this checkout once per session (`cargo build --release --bin
+rmt-verify`, a no-op when up to date) and run from `target/release/rmt-verify`, so the Python
+module and the CLI come from the same source.
 """
 
 import json
@@ -21,6 +22,8 @@ TOL = 1e-12
 def _locate_cli():
     env = os.environ.get("RMT_VERIFY_CLI")
     if env:
+        if not pathlib.Path(env).is_file():
+            pytest.exit(f"RMT_VERIFY_CLI={env} is not a file", returncode=2)
         return [env]
     exe = ROOT / "target" / "release" / "rmt-verify"
     try:
