@@ -289,10 +289,118 @@ impl Budget {
     }
 }
 
+/// A paper whose results are a pack of claims (`theorems/<id>/`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Paper {
+    /// Pack id (`"attention"`), the folder name under `theorems/`.
+    pub id: &'static str,
+    /// Title of the paper.
+    pub title: &'static str,
+    /// Authors.
+    pub authors: &'static str,
+    /// arXiv identifier (`"2506.18656"`).
+    pub arxiv: &'static str,
+    /// Which version the claims follow, and what later versions change.
+    pub version: &'static str,
+}
+
+/// A paper and its claims, in paper order.
+#[derive(Clone, Copy, Debug)]
+pub struct Pack {
+    /// The paper.
+    pub paper: Paper,
+    /// Its claims (each with `paper() == paper.id`).
+    pub claims: fn() -> Vec<Box<dyn Claim>>,
+}
+
+/// A deliberately wrong variant of a claim (perturbed theory, wrong constant) that must FAIL:
+/// evidence that the check can fail at all. `tests/claims.rs` runs every declared control.
+pub struct NegativeControl {
+    /// What is perturbed (`"a1 x 1.3 in the pencil"`).
+    pub name: String,
+    /// The perturbed claim (usually restricted to its first configurations, to stay quick).
+    pub claim: Box<dyn Claim>,
+    /// Some failing row's label contains this (the error is caught where expected).
+    pub caught_by: Option<&'static str>,
+    /// Every failing row's label contains this (nothing else is disturbed).
+    pub only: Option<&'static str>,
+}
+
+impl NegativeControl {
+    /// A control that must fail somewhere.
+    pub fn new(name: impl Into<String>, claim: impl Claim + 'static) -> NegativeControl {
+        NegativeControl {
+            name: name.into(),
+            claim: Box::new(claim),
+            caught_by: None,
+            only: None,
+        }
+    }
+
+    /// Requires a failing row whose label contains `label`.
+    pub fn caught_by(mut self, label: &'static str) -> NegativeControl {
+        self.caught_by = Some(label);
+        self
+    }
+
+    /// Requires every failing row's label to contain `label`.
+    pub fn only(mut self, label: &'static str) -> NegativeControl {
+        self.only = Some(label);
+        self
+    }
+
+    /// Runs the control at `budget`: `Ok(verdict)` when it fails as required, else `Err` with
+    /// the reason and the report.
+    pub fn run(&self, budget: &Budget) -> std::result::Result<Verdict, String> {
+        let v = self
+            .claim
+            .check(budget)
+            .map_err(|e| format!("{}: could not run: {e}", self.name))?;
+        let failing = v.failing_rows();
+        let caught = |l: &&str| failing.iter().any(|f| f.contains(l));
+        let why = if v.status != Status::Fails {
+            Some(format!("status {} instead of FAILS", v.status.label()))
+        } else if let Some(l) = self.caught_by.filter(|l| !caught(l)) {
+            Some(format!("no failing row contains `{l}`"))
+        } else {
+            self.only
+                .filter(|l| failing.iter().any(|f| !f.contains(l)))
+                .map(|l| format!("a failing row does not contain `{l}`"))
+        };
+        match why {
+            None => Ok(v),
+            Some(w) => Err(format!("{}: {w}\n{}", self.name, v.report())),
+        }
+    }
+}
+
+/// Declares the claim modules of a paper pack and its `registry()` from one list, one line per
+/// claim (`module::Type`, in paper order; `Type: Default` is the registered claim):
+///
+/// ```ignore
+/// crate::claims! {
+///     lem_hermite_expansion::LemHermite,
+///     prop2_ridge_error::Prop2Ridge,
+/// }
+/// ```
+#[macro_export]
+macro_rules! claims {
+    ($($module:ident :: $claim:ident),* $(,)?) => {
+        $(pub mod $module;)*
+
+        /// The claims of the paper, in paper order.
+        pub fn registry() -> Vec<Box<dyn $crate::claim::Claim>> {
+            vec![$(Box::new(<$module::$claim as ::std::default::Default>::default())),*]
+        }
+    };
+}
+
 /// One result of the paper as an executable check.
 pub trait Claim: Send + Sync {
     /// Short stable id (`"prop2"`).
     fn id(&self) -> &'static str;
+    /// Id of the paper pack the claim belongs to ([`Paper::id`]).
+    fn paper(&self) -> &'static str;
     /// One-line title.
     fn title(&self) -> &'static str;
     /// The statement checked, as the evidence supports it (goes into snapshot headers).
@@ -303,6 +411,10 @@ pub trait Claim: Send + Sync {
     }
     /// Runs the check.
     fn check(&self, budget: &Budget) -> Result<Verdict>;
+    /// Deliberately wrong variants that must fail (run by one generic test).
+    fn negative_controls(&self) -> Vec<NegativeControl> {
+        Vec::new()
+    }
 }
 
 #[cfg(test)]

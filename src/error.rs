@@ -97,7 +97,7 @@ pub enum Error {
     /// Unknown claim / figure id.
     #[error("unknown {kind} `{id}`; known: {known}")]
     UnknownId {
-        /// "claim" or "figure".
+        /// "claim", "paper" or "figure".
         kind: String,
         /// What was asked.
         id: String,

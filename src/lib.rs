@@ -11,12 +11,14 @@
 //! * [`activation`], [`hermite`], [`quadrature`]: activations and their Hermite coefficients;
 //! * [`model`], [`monte_carlo`]: the exact model, simulated;
 //! * [`theory`]: deterministic equivalents (closed forms, the pencil/MDE solver, spectra);
+//! * [`evidence`]: theory vs Monte Carlo sweeps, the tolerance policy, sign tests, seeds;
 //! * [`theorems`]: every result of the paper as a [`Claim`] returning a [`Verdict`].
 #![warn(missing_docs)]
 
 pub mod activation;
 pub mod claim;
 pub mod error;
+pub mod evidence;
 pub mod expr;
 pub mod figures;
 pub mod fixed_point;
@@ -36,7 +38,7 @@ pub mod tolerance;
 pub mod theorems;
 
 pub use activation::Activation;
-pub use claim::{Budget, Claim, Level, Row, Status, Verdict};
+pub use claim::{Budget, Claim, Level, NegativeControl, Pack, Paper, Row, Status, Verdict};
 pub use error::{Error, Result};
 pub use format::{Format, Table};
 pub use hermite::{hermite_coeffs, HermiteCoeffs};

@@ -1,26 +1,18 @@
 //! Every registered claim at its quick budget: assert the verdict, snapshot the rounded
-//! evidence table (with the claim statement in the snapshot header) into `snapshots/`.
+//! evidence table (with the claim statement in the snapshot header) into `snapshots/`; and every
+//! negative control a claim declares must FAIL.
 //!
-//! Accept new snapshots with `INSTA_UPDATE=always cargo test --release`, then read them
-//! (no FAILS, no NaN) and review the git diff. With `CI=true` nothing is written and a
+//! Accept new snapshots with `INSTA_UPDATE=always cargo test --release --test claims`, then read
+//! them (no FAILS, no NaN) and review the git diff. With `CI=true` nothing is written and a
 //! mismatch fails.
+//!
+//! The claims below have a named test (`cargo test --release --test claims thm1`); a claim added
+//! later needs no edit here: `other_registered_claims_hold` checks every registered claim without
+//! a named test, and the negative controls are found through `Claim::negative_controls`.
 
+use rayon::prelude::*;
 use rmt_verify::claim::{Budget, Status};
 use rmt_verify::theorems;
-
-/// Ids that have a `#[test]` below. `every_claim_has_a_test` compares it with the registry:
-/// when you register a claim, add its test here.
-const TESTED_IDS: &[&str] = &[
-    "lem-hermite",
-    "lem-linearization",
-    "prop1-resolvent",
-    "prop2-ridge",
-    "thm1-attention",
-    "thm-bounds",
-    "cor-random-inputs",
-    "cor-alignment",
-    "cor-a1-zero",
-];
 
 /// Runs claim `id` at the quick budget, asserts `Holds` (full report on failure), snapshots
 /// the evidence table and notes.
@@ -49,81 +41,91 @@ fn check_and_snapshot(id: &str) {
     });
 }
 
+/// Named tests, one per claim: `name => "claim-id"`.
+macro_rules! named_claims {
+    ($($name:ident => $id:literal),* $(,)?) => {
+        /// Ids with a named test.
+        const NAMED: &[&str] = &[$($id),*];
+        $(
+            #[test]
+            fn $name() {
+                check_and_snapshot($id)
+            }
+        )*
+    };
+}
+
+named_claims! {
+    lem_hermite => "lem-hermite",
+    lem_linearization => "lem-linearization",
+    prop1_resolvent => "prop1-resolvent",
+    prop2_ridge => "prop2-ridge",
+    thm1_attention => "thm1-attention",
+    thm_bounds => "thm-bounds",
+    cor_random_inputs => "cor-random-inputs",
+    cor_alignment => "cor-alignment",
+    cor_a1_zero => "cor-a1-zero",
+}
+
 #[test]
-fn every_claim_has_a_test() {
-    let registered: Vec<&str> = theorems::registry().iter().map(|c| c.id()).collect();
-    for id in &registered {
-        assert!(
-            TESTED_IDS.contains(id),
-            "claim `{id}` is registered but has no test in tests/claims.rs"
-        );
+fn named_claims_are_registered() {
+    for id in NAMED {
+        assert!(theorems::find(id).is_some(), "`{id}` is not registered");
     }
-    for id in TESTED_IDS {
-        assert!(
-            registered.contains(id),
-            "tests/claims.rs tests `{id}`, which is not registered"
-        );
-    }
 }
 
+/// Every registered claim without a named test (e.g. another paper's pack).
 #[test]
-fn lem_hermite() {
-    check_and_snapshot("lem-hermite")
-}
-
-#[test]
-fn lem_linearization() {
-    check_and_snapshot("lem-linearization")
-}
-
-#[test]
-fn prop1_resolvent() {
-    check_and_snapshot("prop1-resolvent")
-}
-
-#[test]
-fn prop2_ridge() {
-    check_and_snapshot("prop2-ridge")
-}
-
-#[test]
-fn thm1_attention() {
-    check_and_snapshot("thm1-attention")
-}
-
-#[test]
-fn thm_bounds() {
-    check_and_snapshot("thm-bounds")
-}
-
-#[test]
-fn cor_random_inputs() {
-    check_and_snapshot("cor-random-inputs")
-}
-
-#[test]
-fn cor_alignment() {
-    check_and_snapshot("cor-alignment")
-}
-
-#[test]
-fn cor_a1_zero() {
-    check_and_snapshot("cor-a1-zero")
-}
-
-/// Negative test: a1 off by 1e-6 (far above the 1e-10 / 1e-12 tolerances) must fail.
-#[test]
-fn lem_hermite_perturbed_coefficient_fails() {
-    let v = theorems::lem_hermite_expansion::LemHermite
-        .check_with(&Budget::quick(), 1e-6)
-        .expect("check runs");
-    assert_eq!(v.status, Status::Fails, "{}", v.report());
-    // Only the a1 rows (and the Stein identity, which uses a1) fail.
-    for r in &v.rows {
-        if r.status == Status::Fails {
-            assert!(r.label.contains("a1"), "unexpected failing row {}", r.label);
+fn other_registered_claims_hold() {
+    for c in theorems::registry() {
+        if !NAMED.contains(&c.id()) {
+            check_and_snapshot(c.id());
         }
     }
+}
+
+/// Every claim declares at least one negative control.
+#[test]
+fn every_claim_declares_a_negative_control() {
+    for c in theorems::registry() {
+        assert!(
+            !c.negative_controls().is_empty(),
+            "claim `{}` declares no negative control (Claim::negative_controls)",
+            c.id()
+        );
+    }
+}
+
+/// The one generic negative test: every declared control must FAIL at the quick budget (and
+/// where it says so, on the expected rows). Controls run in parallel (each is deterministic).
+#[test]
+fn every_negative_control_fails() {
+    let controls: Vec<(String, _)> = theorems::registry()
+        .iter()
+        .flat_map(|c| {
+            let id = c.id();
+            c.negative_controls()
+                .into_iter()
+                .map(move |n| (format!("{id} / {}", n.name), n))
+        })
+        .collect();
+    assert!(!controls.is_empty());
+    let problems: Vec<String> = controls
+        .par_iter()
+        .filter_map(|(name, n)| match n.run(&Budget::quick()) {
+            Ok(v) => {
+                eprintln!(
+                    "{name}: FAILS as required ({} failing rows)",
+                    v.failing_rows().len()
+                );
+                None
+            }
+            Err(e) => Some(format!(
+                "negative control {name} did not fail as required: {e}"
+            )),
+        })
+        .collect();
+    assert!(problems.is_empty(), "{}", problems.join("\n\n"));
 }
 
 /// The `--full` run: the paper's sizes, every claim must hold. Minutes, not seconds.
@@ -142,15 +144,30 @@ fn full_budget_all_claims_hold() {
     assert!(ok, "some claims do not hold at the full budget:\n{report}");
 }
 
-/// Every module file in `theorems/` is a registered claim (none forgotten in `registry()`).
+/// Every folder of `theorems/` is a registered pack, and each of its module files a registered
+/// claim of that pack (none forgotten in a `registry()`).
 #[test]
 fn every_theorem_file_is_registered() {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/theorems");
-    let files = std::fs::read_dir(dir)
-        .expect("theorems/ exists")
-        .filter_map(|e| e.ok())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|f| f.ends_with(".rs") && f != "mod.rs")
-        .count();
-    assert_eq!(files, theorems::registry().len());
+    let dir = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/theorems"));
+    let packs = theorems::packs();
+    let mut folders = 0;
+    for e in std::fs::read_dir(dir).expect("theorems/ exists").flatten() {
+        if !e.path().is_dir() {
+            continue;
+        }
+        folders += 1;
+        let name = e.file_name().to_string_lossy().into_owned();
+        let pack = packs
+            .iter()
+            .find(|p| p.paper.id == name)
+            .unwrap_or_else(|| panic!("theorems/{name}/ is not a registered pack"));
+        let files = std::fs::read_dir(e.path())
+            .expect("readable")
+            .flatten()
+            .map(|f| f.file_name().to_string_lossy().into_owned())
+            .filter(|f| f.ends_with(".rs") && f != "mod.rs")
+            .count();
+        assert_eq!(files, (pack.claims)().len(), "theorems/{name}/");
+    }
+    assert_eq!(folders, packs.len());
 }

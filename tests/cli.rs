@@ -127,3 +127,25 @@ fn verify_lem_hermite_exits_0() {
         String::from_utf8_lossy(&out.stdout)
     );
 }
+
+#[test]
+fn verify_json_records_the_seed_scheme_and_the_paper() {
+    let v = json(&[
+        "verify",
+        "--claim",
+        "lem-hermite",
+        "--paper",
+        "attention",
+        "--format",
+        "json",
+        "--quiet",
+    ]);
+    let c = &v[0];
+    assert_eq!(c["paper"], "attention");
+    assert_eq!(c["seed"], 2506);
+    let scheme = c["seed_scheme"].as_str().expect("seed_scheme");
+    assert!(
+        scheme.starts_with("fnv1a64(claim_id/row_label) xor base seed"),
+        "{scheme}"
+    );
+}

@@ -191,7 +191,7 @@ fn figure_writes_four_files_and_unknown_id_lists_known() {
     let csv = std::fs::read_to_string(&paths[1]).expect("csv");
     assert!(csv.starts_with("panel,series,style,x,y,y_err,x_lo,x_hi\n"));
     let md = std::fs::read_to_string(&paths[2]).expect("md");
-    assert!(md.contains("ambiguous") && md.contains("| panel |"));
+    assert!(md.contains("two independent sources") && md.contains("| panel |"));
 
     let err = figures::find("fig9z").expect_err("unknown");
     assert!(matches!(err, Error::UnknownId { .. }));
@@ -218,4 +218,61 @@ fn degenerate_ranges_and_special_characters_render() {
     assert!(!svg.contains("one <point>"), "title not escaped");
     let flat = Plot::new("flat", "x", "y").with(Series::line("c", vec![1.0, 2.0], vec![7.0, 7.0]));
     render_svg(&flat).expect("constant line");
+}
+
+/// Pixel attribute `name="v"` of an SVG element line.
+fn attr(line: &str, name: &str) -> Option<i32> {
+    let start = line.find(&format!(" {name}=\""))? + name.len() + 3;
+    line[start..].split('"').next()?.parse().ok()
+}
+
+#[test]
+fn error_bar_below_zero_on_log_axis_is_clipped_at_the_axis_bottom() {
+    // Point 2 has y - y_err < 0: its bar must end at the bottom of the axis, below the lowest
+    // drawn data (the line at 1e-3), not at a non-finite pixel.
+    let p = Plot::new("clip", "x", "y")
+        .log(true, true)
+        .with(Series::line("floor", vec![1.0, 10.0], vec![1e-3, 1e-3]).with_color(1))
+        .with(
+            Series::points(
+                "mc",
+                vec![1.0, 10.0],
+                vec![1e-2, 1e-1],
+                Some(vec![5e-3, 0.2]),
+            )
+            .with_color(0),
+        );
+    let svg = render_svg(&p).expect("valid: only the bar's lower end is out of range");
+    let bars: Vec<&str> = svg
+        .lines()
+        .filter(|l| l.starts_with("<line") && l.contains("#0072B2"))
+        .filter(|l| attr(l, "x1") == attr(l, "x2"))
+        .collect();
+    // The two data bars and the legend's sample.
+    assert_eq!(bars.len(), 3, "{bars:?}");
+    let lowest_data = svg
+        .lines()
+        .filter(|l| l.starts_with("<polyline") && l.contains("#D55E00"))
+        .flat_map(|l| {
+            let pts = l.split("points=\"").nth(1).unwrap_or("");
+            pts.split_whitespace()
+                .filter_map(|xy| xy.split(',').nth(1)?.parse::<i32>().ok())
+                .collect::<Vec<_>>()
+        })
+        .max()
+        .expect("the floor line is drawn");
+    // The clipped bar is the longest (it spans from 0.3 down to the bottom of the axis).
+    let ends: Vec<(i32, i32)> = bars
+        .iter()
+        .filter_map(|l| attr(l, "y1").zip(attr(l, "y2")))
+        .collect();
+    let bottom = ends
+        .iter()
+        .max_by_key(|(a, b)| (a - b).abs())
+        .map(|&(a, b)| a.max(b))
+        .expect("pixel coordinates");
+    assert!(
+        bottom > lowest_data && bottom < 520 - 40,
+        "bar ends at {bottom}, lowest data at {lowest_data}"
+    );
 }

@@ -1,6 +1,7 @@
 //! `rmt-verify list` and `rmt-verify verify`.
 
-use rmt_verify::claim::{Budget, Claim, Level, Status, Verdict};
+use rmt_verify::claim::{Budget, Claim, Level, Pack, Status, Verdict};
+use rmt_verify::evidence::SEED_SCHEME;
 use rmt_verify::theorems;
 use serde_json::json;
 use std::process::ExitCode;
@@ -16,12 +17,29 @@ pub enum VerifyFormat {
     Markdown,
 }
 
+/// Output format of `list`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ListFormat {
+    /// Ids, titles and statements, pack by pack.
+    Table,
+    /// The README's claims table (with the status of the committed full run).
+    Markdown,
+    /// JSON array of packs with their claims.
+    Json,
+}
+
 /// Arguments of `list`.
 #[derive(clap::Args, Debug)]
 pub struct ListArgs {
     /// Print the paper's wording too, where it differs from the checked statement.
     #[arg(long)]
     pub verbose: bool,
+    /// Only the claims of this paper pack (e.g. `attention`).
+    #[arg(long = "paper", value_name = "ID")]
+    pub paper: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+    pub format: ListFormat,
 }
 
 /// Arguments of `verify`.
@@ -30,6 +48,9 @@ pub struct Args {
     /// Only these claims (repeatable); default: all, in paper order.
     #[arg(long = "claim", value_name = "ID")]
     pub claims: Vec<String>,
+    /// Only the claims of this paper pack (e.g. `attention`).
+    #[arg(long = "paper", value_name = "ID")]
+    pub paper: Option<String>,
     /// Small sizes, about a minute for everything (default).
     #[arg(long, conflicts_with = "full")]
     pub quick: bool,
@@ -47,20 +68,82 @@ pub struct Args {
     pub quiet: bool,
 }
 
+/// The packs selected by `--paper` (all when `None`).
+fn select_packs(paper: Option<&str>) -> anyhow::Result<Vec<Pack>> {
+    let packs = theorems::packs();
+    let Some(id) = paper else {
+        return Ok(packs);
+    };
+    match packs.iter().find(|p| p.paper.id == id) {
+        Some(p) => Ok(vec![*p]),
+        None => Err(rmt_verify::Error::UnknownId {
+            kind: "paper".into(),
+            id: id.to_string(),
+            known: packs
+                .iter()
+                .map(|p| p.paper.id)
+                .collect::<Vec<_>>()
+                .join(", "),
+        }
+        .into()),
+    }
+}
+
 /// `rmt-verify list`.
 pub fn run_list(args: ListArgs) -> anyhow::Result<ExitCode> {
-    let claims = theorems::registry();
-    let width = claims.iter().map(|c| c.id().len()).max().unwrap_or(0);
-    for c in &claims {
-        println!("{:<width$}  {}", c.id(), c.title());
-        for line in wrap(c.statement(), 96) {
-            println!("{:<width$}    {line}", "");
+    let packs = select_packs(args.paper.as_deref())?;
+    match args.format {
+        ListFormat::Markdown => print!("{}", theorems::claims_markdown(&packs)),
+        ListFormat::Json => {
+            let full = theorems::full_run_status();
+            let v: Vec<serde_json::Value> = packs
+                .iter()
+                .map(|p| {
+                    let claims: Vec<serde_json::Value> = (p.claims)()
+                        .iter()
+                        .map(|c| {
+                            let status = full.iter().find(|(id, _)| id == c.id()).map(|s| &s.1);
+                            json!({
+                                "id": c.id(), "title": c.title(), "statement": c.statement(),
+                                "paper_wording": c.paper_wording(), "full_run": status,
+                                "negative_controls": c.negative_controls().iter().map(|n| n.name.clone()).collect::<Vec<_>>(),
+                            })
+                        })
+                        .collect();
+                    json!({"paper": p.paper, "claims": claims})
+                })
+                .collect();
+            println!("{}", serde_json::to_string_pretty(&v)?);
         }
-        if args.verbose {
-            if let Some(w) = c.paper_wording() {
-                for (i, line) in wrap(w, 96).iter().enumerate() {
-                    let tag = if i == 0 { "paper:" } else { "" };
-                    println!("{:<width$}    {tag:<7}{line}", "");
+        ListFormat::Table => {
+            let all: Vec<Box<dyn Claim>> = packs.iter().flat_map(|p| (p.claims)()).collect();
+            let width = all.iter().map(|c| c.id().len()).max().unwrap_or(0);
+            for (i, p) in packs.iter().enumerate() {
+                if i > 0 {
+                    println!();
+                }
+                let paper = &p.paper;
+                println!(
+                    "paper `{}`: {} ({}; arXiv {})",
+                    paper.id, paper.title, paper.authors, paper.arxiv
+                );
+                for line in wrap(paper.version, 96) {
+                    println!("  {line}");
+                }
+                println!();
+                for c in (p.claims)() {
+                    println!("{:<width$}  {}", c.id(), c.title());
+                    for line in wrap(c.statement(), 96) {
+                        println!("{:<width$}    {line}", "");
+                    }
+                    if args.verbose {
+                        if let Some(w) = c.paper_wording() {
+                            for (i, line) in wrap(w, 96).iter().enumerate() {
+                                let tag = if i == 0 { "paper:" } else { "" };
+                                println!("{:<width$}    {tag:<7}{line}", "");
+                            }
+                        }
+                    }
                 }
             }
         }
@@ -85,8 +168,11 @@ fn wrap(text: &str, cols: usize) -> Vec<String> {
     lines
 }
 
-fn select(ids: &[String]) -> anyhow::Result<Vec<Box<dyn Claim>>> {
-    let all = theorems::registry();
+fn select(ids: &[String], paper: Option<&str>) -> anyhow::Result<Vec<Box<dyn Claim>>> {
+    let all: Vec<Box<dyn Claim>> = select_packs(paper)?
+        .iter()
+        .flat_map(|p| (p.claims)())
+        .collect();
     if ids.is_empty() {
         return Ok(all);
     }
@@ -107,8 +193,9 @@ fn select(ids: &[String]) -> anyhow::Result<Vec<Box<dyn Claim>>> {
         .collect())
 }
 
-/// JSON of one verdict (a contract: id, title, status, rows with theory/mean/se/n/tolerance/z).
-pub fn verdict_json(claim: &dyn Claim, v: &Verdict) -> serde_json::Value {
+/// JSON of one verdict (a contract: id, title, status, rows with theory/mean/se/n/tolerance/z),
+/// with the paper pack, the base seed and the seed scheme of the evidence layer.
+pub fn verdict_json(claim: &dyn Claim, v: &Verdict, budget: &Budget) -> serde_json::Value {
     let rows: Vec<serde_json::Value> = v
         .rows
         .iter()
@@ -122,14 +209,16 @@ pub fn verdict_json(claim: &dyn Claim, v: &Verdict) -> serde_json::Value {
         })
         .collect();
     json!({
-        "id": v.id, "title": v.title, "statement": claim.statement(),
+        "id": v.id, "title": v.title, "paper": claim.paper(), "statement": claim.statement(),
         "paper_wording": claim.paper_wording(), "status": v.status, "rows": rows, "notes": v.notes,
+        "budget": budget.level, "seed": budget.seed, "seed_scheme": SEED_SCHEME,
+        "version": rmt_verify::VERSION,
     })
 }
 
 /// `rmt-verify verify`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let claims = select(&args.claims)?;
+    let claims = select(&args.claims, args.paper.as_deref())?;
     let budget = Budget {
         level: if args.full { Level::Full } else { Level::Quick },
         seed: args.seed,
@@ -175,7 +264,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                         }
                         println!();
                     }
-                    VerifyFormat::Json => json_out.push(verdict_json(c.as_ref(), &v)),
+                    VerifyFormat::Json => json_out.push(verdict_json(c.as_ref(), &v, &budget)),
                 }
             }
             Err(e) => {
@@ -183,7 +272,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 summary.push((c.id(), c.title(), "ERROR", t0.elapsed().as_secs_f64()));
                 eprintln!("error: claim {}: {e}", c.id());
                 if args.format == VerifyFormat::Json {
-                    json_out.push(json!({"id": c.id(), "title": c.title(), "status": "error", "error": e.to_string(), "rows": []}));
+                    json_out.push(json!({"id": c.id(), "title": c.title(), "paper": c.paper(), "status": "error", "error": e.to_string(), "rows": [], "seed": budget.seed, "seed_scheme": SEED_SCHEME}));
                 }
             }
         }

@@ -38,17 +38,17 @@
 //! g = 1e3), factor 2 for the alternating tail (valid when `L/g <= 1/4`), plus `g · TOL_THEORY`.
 //! The fitted slope of `log |d|` vs `log g` (expected -1) is reported.
 //!
-//! Negative tests: `Perturb::A1Scale` (r1 computed with a1 scaled) and `Perturb::ChordHalfL`
+//! Negative controls: `Perturb::A1Scale` (r1 computed with a1 scaled) and `Perturb::ChordHalfL`
 //! (chord with `L = lambda_max/2`) each make rows fail.
 //!
 //! ## References
 //! ADDENDUM §2 (B0–B3, validation tables 2.3 and 2.5); SPEC §1.6 (error identity), §4 (ridge).
 
 use crate::activation::Activation;
-use crate::claim::{Budget, Claim, Row, Verdict};
+use crate::claim::{Budget, Claim, NegativeControl, Row, Verdict};
 use crate::error::Result;
-use crate::model::{Diag, ModelKind, SimConfig};
-use crate::monte_carlo::{run_replicate, ReplicateResult};
+use crate::evidence::{Evidence, Sweep};
+use crate::model::{Diag, ModelKind, ModelSpec};
 use crate::theory::{
     attention_path, first_moment_gram, gram_edges, r1_closed, r1_pencil, r1_ridge, ridge_point,
     AttentionParams,
@@ -187,58 +187,16 @@ fn b0_slacks(
     }
 }
 
-struct McConfig {
-    label: &'static str,
-    model: ModelKind,
-    act: &'static str,
-    c: f64,
-    snr: f64,
-    wk: [f64; 3],
-    wq: [f64; 3],
-}
+/// `(label, model, activation, c, snr, w_K, w_Q)` of the Monte Carlo configurations.
+type McCase = (&'static str, ModelKind, &'static str, f64, f64, &'static [f64], &'static [f64]);
 
-fn mc_configs() -> Vec<McConfig> {
-    let e1 = [1.0, 0.0, 0.0];
-    let e2 = [0.0, 1.0, 0.0];
-    vec![
-        McConfig {
-            label: "tanh c=0.5 snr=0",
-            model: ModelKind::Attention,
-            act: "tanh",
-            c: 0.5,
-            snr: 0.0,
-            wk: [0.0; 3],
-            wq: [0.0; 3],
-        },
-        McConfig {
-            label: "relu c=2 snr=1 w aligned",
-            model: ModelKind::Attention,
-            act: "relu",
-            c: 2.0,
-            snr: 1.0,
-            wk: e1,
-            wq: e1,
-        },
-        McConfig {
-            label: "sign c=0.25 snr=1 w orth",
-            model: ModelKind::Attention,
-            act: "sign",
-            c: 0.25,
-            snr: 1.0,
-            wk: e2,
-            wq: e2,
-        },
-        McConfig {
-            label: "ridge c=0.5 snr=1",
-            model: ModelKind::Ridge,
-            act: "linear",
-            c: 0.5,
-            snr: 1.0,
-            wk: [0.0; 3],
-            wq: [0.0; 3],
-        },
-    ]
-}
+/// The Monte Carlo configurations: random inputs, aligned, orthogonal `w`, and ridge.
+const MC_CASES: &[McCase] = &[
+    ("tanh c=0.5 snr=0", ModelKind::Attention, "tanh", 0.5, 0.0, &[], &[]),
+    ("relu c=2 snr=1 w aligned", ModelKind::Attention, "relu", 2.0, 1.0, &[1.0], &[1.0]),
+    ("sign c=0.25 snr=1 w orth", ModelKind::Attention, "sign", 0.25, 1.0, &[0.0, 1.0], &[0.0, 1.0]),
+    ("ridge c=0.5 snr=1", ModelKind::Ridge, "linear", 0.5, 1.0, &[], &[]),
+];
 
 impl ThmBounds {
     fn a1_factor(&self) -> f64 {
@@ -253,23 +211,22 @@ impl ThmBounds {
         let n = budget.pick(256, 1024);
         let reps = budget.pick(4, 8);
         let gammas = gammas_path();
+        let sweeps = MC_CASES
+            .iter()
+            .map(|&(label, kind, act, c, snr, wk, wq)| {
+                let spec =
+                    ModelSpec::single_head(kind, Activation::parse(act)?, snr, wk, wq, Diag::Zero)?;
+                Ok(Sweep::new(label, spec, c)
+                    .gammas(&gammas)
+                    .sizes(&[(n, reps)]))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let runs = Evidence::new(self.id(), budget).simulate(&sweeps)?;
         let mut acc: Vec<Acc> = INEQ.iter().map(|l| Acc::new(&format!("MC: {l}"))).collect();
         let half = self.perturb == Some(Perturb::ChordHalfL);
-        for (ci, mc) in mc_configs().iter().enumerate() {
-            let mut cfg = SimConfig::single_head(Activation::parse(mc.act)?);
-            cfg.spec.kind = mc.model;
-            cfg.n = n;
-            cfg.p = ((mc.c * n as f64).round() as usize).max(1);
-            cfg.spec.set_snr(mc.snr);
-            cfg.spec.set_w(&mc.wk, &mc.wq);
-            cfg.spec.set_diag(Diag::Zero);
-            cfg.gammas = gammas.clone();
-            cfg.seeds = reps;
-            cfg.seed = budget.seed + 600 + 10 * ci as u64;
-            let results: Vec<ReplicateResult> = (0..reps)
-                .map(|r| run_replicate(&cfg, r))
-                .collect::<Result<_>>()?;
-            for rr in &results {
+        for (sw, run) in sweeps.iter().zip(&runs) {
+            let results = &run[0].replicates;
+            for rr in results {
                 let lmax = rr.lambda_max;
                 let l = if half { lmax / 2.0 } else { lmax };
                 let nf = n as f64;
@@ -287,8 +244,8 @@ impl ThmBounds {
             }
             notes.push(format!(
                 "MC config {}: n = {n}, p = {}, {reps} replicates, mean kappa0 = {:.4}, mean r1 = {:.4}, mean lambda_max = {:.3}",
-                mc.label,
-                cfg.p,
+                sw.label,
+                sw.p(n),
                 results.iter().map(|r| r.kappa0).sum::<f64>() / reps as f64 + 0.0, // -0.0 -> 0.0
                 results.iter().map(|r| r.r1).sum::<f64>() / reps as f64,
                 results.iter().map(|r| r.lambda_max).sum::<f64>() / reps as f64,
@@ -298,7 +255,7 @@ impl ThmBounds {
             rows.push(
                 a.row("64·eps·n·(1+L/g) (fp)")
                     .with_n(n)
-                    .with_reps(reps * mc_configs().len()),
+                    .with_reps(reps * MC_CASES.len()),
             );
         }
         Ok(())
@@ -324,11 +281,11 @@ impl ThmBounds {
             .map(|l| Acc::new(&format!("theory: {l}")))
             .collect();
         let mut r1_worst = (0.0f64, String::new(), 0.0, 0.0);
-        let e1 = [1.0, 0.0, 0.0];
+        let geometries: [(f64, &[f64]); 3] = [(0.0, &[]), (1.0, &[]), (1.0, &[1.0])];
         for act_name in ["tanh", "relu", "sign"] {
             let act = Activation::parse(act_name)?;
             for c in [0.25, 1.0, 4.0] {
-                for (snr, w) in [(0.0, [0.0; 3]), (1.0, [0.0; 3]), (1.0, e1)] {
+                for (snr, w) in geometries {
                     let p = AttentionParams::from_activation(&act, c, snr, w, w, Diag::Zero)?;
                     let path = attention_path(&p, &gammas)?;
                     let e: Vec<f64> = path.iter().map(|t| t.e).collect();
@@ -336,7 +293,7 @@ impl ThmBounds {
                     let mut pk = p.clone();
                     pk.a1 *= k;
                     pk.s *= k;
-                    let r1 = if w == [0.0; 3] {
+                    let r1 = if w.is_empty() {
                         let closed = r1_closed(c, pk.a1, pk.nu, snr, pk.s);
                         let pen = r1_pencil(&p)?;
                         let rel = (closed - pen).abs() / pen.abs();
@@ -396,8 +353,7 @@ impl ThmBounds {
         for act_name in ["tanh", "relu", "sign", "erf"] {
             let act = Activation::parse(act_name)?;
             for c in [0.25, 1.0, 4.0] {
-                let p =
-                    AttentionParams::from_activation(&act, c, 0.0, [0.0; 3], [0.0; 3], Diag::Zero)?;
+                let p = AttentionParams::from_activation(&act, c, 0.0, [], [], Diag::Zero)?;
                 let big = [1e3, 1e4];
                 let path = attention_path(&p, &big)?;
                 let r1a = r1_closed(c, k * p.a1, p.nu, 0.0, k * p.s);
@@ -454,6 +410,9 @@ impl Claim for ThmBounds {
     fn id(&self) -> &'static str {
         "thm-bounds"
     }
+    fn paper(&self) -> &'static str {
+        "attention"
+    }
     fn title(&self) -> &'static str {
         "Upper and lower bounds on the memorization error"
     }
@@ -470,39 +429,21 @@ impl Claim for ThmBounds {
         }
         Ok(Verdict::from_rows(self, rows, notes))
     }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::claim::Status;
-
-    #[test]
-    fn perturbed_a1_fails() {
-        let v = ThmBounds {
-            perturb: Some(Perturb::A1Scale(0.7)),
-        }
-        .check(&Budget::quick())
-        .unwrap();
-        eprintln!("{}", v.report());
-        assert_eq!(v.status, Status::Fails);
-    }
-
-    /// Chord bound with L = lambda_max/2 must fail on some replicate.
-    #[test]
-    fn perturbed_chord_fails() {
-        let v = ThmBounds {
-            perturb: Some(Perturb::ChordHalfL),
-        }
-        .check(&Budget::quick())
-        .unwrap();
-        let chord = v
-            .rows
-            .iter()
-            .find(|r| r.label.starts_with("MC: chord"))
-            .unwrap();
-        eprintln!("{}", v.report());
-        assert_eq!(chord.status, Status::Fails, "{}", v.report());
-        assert_eq!(v.status, Status::Fails);
+    fn negative_controls(&self) -> Vec<NegativeControl> {
+        vec![
+            NegativeControl::new(
+                "r1 with a1 x 0.7",
+                ThmBounds {
+                    perturb: Some(Perturb::A1Scale(0.7)),
+                },
+            ),
+            NegativeControl::new(
+                "chord with L = lambda_max/2",
+                ThmBounds {
+                    perturb: Some(Perturb::ChordHalfL),
+                },
+            )
+            .caught_by("MC: chord"),
+        ]
     }
 }

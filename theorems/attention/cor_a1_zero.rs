@@ -34,7 +34,7 @@
 //!   $|x|$ at one size (snr 0 vs 4): each $E$ vs the pencil and the paired difference must be
 //!   significantly negative ($|\text{mean}| > z\,\mathrm{SE}$).
 //! * Quick sizes $n \in \{128, 256, 512\}$ ($|x|$: 512), full $\{512, 1024, 2048\}$ ($|x|$: 2048).
-//! * Negative test: [`Perturb::HalfNu`] evaluates $\Psi_c$ with $\nu$ replaced by $\nu/2$; the
+//! * Negative control: [`Perturb::HalfNu`] evaluates $\Psi_c$ with $\nu$ replaced by $\nu/2$; the
 //!   pencil-vs-closed-form rows must fail.
 //!
 //! ## References
@@ -43,42 +43,45 @@
 //! conventions, $\tau_D$).
 
 use crate::activation::{Activation, Builtin};
-use crate::claim::{Budget, Claim, Row, Status, Verdict};
+use crate::claim::{Budget, Claim, NegativeControl, Row, Verdict};
 use crate::error::Result;
+use crate::evidence::{
+    model_theory, monotone, paired, sign_row, Along, Check, Evidence, Margin, Measured, Quantity,
+    Sign, Sweep, Tol, Value,
+};
 use crate::hermite::hermite_coeffs;
-use crate::model::{Diag, SimConfig};
-use crate::monte_carlo::{simulate, summarize, SimResult};
+use crate::model::{Diag, ModelKind, ModelSpec};
 use crate::theory::{attention_point, psi_c, psi_inf, ridge_point, AttentionParams, TheoryPoint};
-use crate::tolerance::{loglog_slope, McTolerance, EPS};
+use crate::tolerance::EPS;
 
 /// The `a1 = 0` activations checked (SPEC §2: `cos - e^{-1/2}`, `x^2 - 1`).
-pub const ACTIVATIONS: [Builtin; 2] = [Builtin::Cos, Builtin::Quad];
+pub const ACTIVATIONS: &[Builtin] = &[Builtin::Cos, Builtin::Quad];
 /// `c` values of the theory grid.
-pub const CS: [f64; 3] = [0.25, 1.0, 4.0];
+pub const CS: &[f64] = &[0.25, 1.0, 4.0];
 /// `gamma` values of the theory grid.
-pub const GAMMAS: [f64; 3] = [0.01, 0.1, 1.0];
+pub const GAMMAS: &[f64] = &[0.01, 0.1, 1.0];
 /// `(snr, w_K, w_Q)` geometries over which `E_A` must not vary.
-pub const GEOMETRIES: [(f64, [f64; 3], [f64; 3]); 6] = [
-    (0.0, [0.0; 3], [0.0; 3]),
-    (1.0, [0.0; 3], [0.0; 3]),
-    (4.0, [0.0; 3], [0.0; 3]),
-    (1.0, [1.0, 0.0, 0.0], [1.0, 0.0, 0.0]),
-    (1.0, [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]),
-    (4.0, [2.0, 0.0, 0.0], [2.0, 0.0, 0.0]),
+pub const GEOMETRIES: &[(f64, &[f64], &[f64])] = &[
+    (0.0, &[0.0, 0.0, 0.0], &[0.0, 0.0, 0.0]),
+    (1.0, &[0.0, 0.0, 0.0], &[0.0, 0.0, 0.0]),
+    (4.0, &[0.0, 0.0, 0.0], &[0.0, 0.0, 0.0]),
+    (1.0, &[1.0, 0.0, 0.0], &[1.0, 0.0, 0.0]),
+    (1.0, &[1.0, 0.0, 0.0], &[0.0, 1.0, 0.0]),
+    (4.0, &[2.0, 0.0, 0.0], &[2.0, 0.0, 0.0]),
 ];
 /// `c` values of the monotonicity rows (the last one approximates `c -> inf`).
-pub const CS_MONO: [f64; 7] = [0.25, 0.5, 1.0, 2.0, 4.0, 16.0, 256.0];
+pub const CS_MONO: &[f64] = &[0.25, 0.5, 1.0, 2.0, 4.0, 16.0, 256.0];
 /// `gamma` of the monotonicity rows and of the Monte Carlo.
 pub const GAMMA_MC: f64 = 0.1;
 /// `c` of the Monte Carlo (ADDENDUM B2).
 pub const C_MC: f64 = 0.5;
 /// SNR values of the paired Monte Carlo (snr <= 1 in quick, claims_common).
-pub const SNRS_MC: [f64; 2] = [0.0, 1.0];
+pub const SNRS_MC: &[f64] = &[0.0, 1.0];
 /// SNR values of the literal-diagonal counterexample (ADDENDUM B2).
-pub const SNRS_LITERAL: [f64; 2] = [0.0, 4.0];
+pub const SNRS_LITERAL: &[f64] = &[0.0, 4.0];
 /// ADDENDUM B2 reference values (|x| literal, c = 0.5, gamma = 0.1) at snr 0 and 4, printed to
 /// 3 decimals.
-pub const LITERAL_REFERENCE: [f64; 2] = [0.527, 0.376];
+pub const LITERAL_REFERENCE: &[f64] = &[0.527, 0.376];
 /// Numerical tolerance of the theory rows = this factor times the largest relative Newton
 /// residual (at least `EPS`). Measured spreads and pencil-vs-`Psi_c` differences are <= 6e-16 at
 /// residuals ~1e-16; 1e3 leaves ample room and is 1e9 below any effect tested.
@@ -88,13 +91,7 @@ pub const RESIDUAL_AMPLIFICATION: f64 = 1e3;
 /// ~1-2 % for `cos`, `x^2 - 1` and a 90 % quantile of 5.6 % at n = 512, snr <= 1 (`C ~ 0.5` on
 /// E ~ 0.4). Also used for the paired snr difference: with `a1 = 0` the signal enters the exact
 /// kernel only through second-order terms of size `O(n^-1/2)` (SPEC §3).
-pub const MC_TOL: McTolerance = McTolerance {
-    z: 4.0,
-    bias_const: 0.5,
-    rate: 0.5,
-};
-/// Seed offset of this claim (the snr values of one size share it: paired replicates).
-const SEED_OFFSET: u64 = 9_000;
+pub const MC_TOL: Tol = Tol::abs(4.0, 0.5, 0.5);
 
 /// Perturbations of the theory for the negative test.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -128,35 +125,17 @@ fn num_tol(points: &[&TheoryPoint]) -> f64 {
     RESIDUAL_AMPLIFICATION * 10f64.powf(r.log10().ceil())
 }
 
-/// Paired Monte Carlo over `snrs` (same seed: same `Z`, `y`).
-fn paired_runs(
-    act: &Activation,
-    diag: Diag,
-    n: usize,
-    snrs: &[f64],
-    reps: usize,
-    seed: u64,
-    progress: bool,
-) -> Result<Vec<SimResult>> {
-    snrs.iter()
-        .map(|&snr| {
-            let mut cfg = SimConfig::single_head(act.clone());
-            cfg.n = n;
-            cfg.p = ((n as f64) * C_MC).round() as usize;
-            cfg.spec.set_snr(snr);
-            cfg.spec.set_w(&[], &[]);
-            cfg.spec.set_diag(diag);
-            cfg.gammas = vec![GAMMA_MC];
-            cfg.seeds = reps;
-            cfg.seed = seed;
-            simulate(&cfg, progress)
-        })
-        .collect()
+/// The single-head model with `act`, `snr`, `w = 0` and diagonal convention `diag`.
+fn spec(act: &Activation, snr: f64, diag: Diag) -> Result<ModelSpec> {
+    ModelSpec::single_head(ModelKind::Attention, act.clone(), snr, &[], &[], diag)
 }
 
 impl Claim for CorA1Zero {
     fn id(&self) -> &'static str {
         "cor-a1-zero"
+    }
+    fn paper(&self) -> &'static str {
+        "attention"
     }
     fn title(&self) -> &'static str {
         "Activations with a1 = 0 cannot use the signal"
@@ -182,12 +161,12 @@ impl Claim for CorA1Zero {
 
         // ---- theory: invariance over snr / w, and the closed form
         let mut worst_spread = 0.0f64;
-        for b in ACTIVATIONS {
+        for &b in ACTIVATIONS {
             let act = Activation::builtin(b);
             let name = act.name().to_string();
             let nu = hermite_coeffs(&act, 2)?.nu;
-            for &c in &CS {
-                for &g in &GAMMAS {
+            for &c in CS {
+                for &g in GAMMAS {
                     let pts = GEOMETRIES
                         .iter()
                         .map(|&(snr, wk, wq)| {
@@ -228,7 +207,7 @@ impl Claim for CorA1Zero {
         ));
 
         // ---- monotone in c, above the floor; ridge goes below it
-        for b in ACTIVATIONS {
+        for &b in ACTIVATIONS {
             let act = Activation::builtin(b);
             let name = act.name().to_string();
             let nu = hermite_coeffs(&act, 2)?.nu;
@@ -238,20 +217,18 @@ impl Claim for CorA1Zero {
                 .map(|&c| psi_c(t, c))
                 .collect::<Result<Vec<_>>>()?;
             // bisection to relative eps on u, then a few flops: 10 eps
-            let tol = 10.0 * EPS;
-            for k in 1..CS_MONO.len() {
-                rows.push(Row::at_most(
-                    format!(
-                        "Psi {name} γ={GAMMA_MC}: Psi(c={}) - Psi(c={})",
-                        CS_MONO[k],
-                        CS_MONO[k - 1]
-                    ),
-                    psis[k] - psis[k - 1],
-                    -tol,
-                    0.0,
-                    "< -10 eps (bisection)",
-                ));
-            }
+            rows.extend(monotone(
+                &format!("Psi {name} γ={GAMMA_MC}"),
+                Along {
+                    f: "Psi",
+                    var: "c",
+                    xs: CS_MONO,
+                    ys: &psis,
+                },
+                Sign::Negative,
+                |_| Margin::Strict(10.0 * EPS),
+                "< -10 eps (bisection)",
+            ));
             let floor = psi_inf(t);
             let last = psis[CS_MONO.len() - 1];
             rows.push(Row::at_least(
@@ -287,14 +264,7 @@ impl Claim for CorA1Zero {
         let lit = SNRS_LITERAL
             .iter()
             .map(|&snr| {
-                let p = AttentionParams::from_activation(
-                    &abs,
-                    C_MC,
-                    snr,
-                    [0.0; 3],
-                    [0.0; 3],
-                    Diag::Literal,
-                )?;
+                let p = AttentionParams::from_spec(&spec(&abs, snr, Diag::Literal)?, C_MC)?;
                 attention_point(&p, GAMMA_MC)
             })
             .collect::<Result<Vec<_>>>()?;
@@ -308,77 +278,92 @@ impl Claim for CorA1Zero {
                 "printed to 3 decimals",
             ));
         }
-        let tol = num_tol(&[&lit[0], &lit[1]]);
-        rows.push(Row::at_least(
+        rows.push(sign_row(
             "theory abs literal: E(snr 0) - E(snr 4) > 0 (s != 0 breaks it)",
-            lit[0].e - lit[1].e,
-            tol,
-            0.0,
+            Value::Exact(lit[0].e - lit[1].e),
+            Sign::Positive,
+            Margin::Strict(num_tol(&[&lit[0], &lit[1]])),
             "> 1e3·residual",
         ));
 
-        // ---- Monte Carlo: cos, quad; snr 0 vs 1 paired; vs Psi_c
-        let sizes: [usize; 3] = budget.pick([128, 256, 512], [512, 1024, 2048]);
+        // ---- Monte Carlo: cos, quad at snr 0 and 1 (paired: same Z, y) vs Psi_c, at three
+        // sizes; |x| literal at snr 0 and 4 (paired) vs the pencil at the largest size
         // 10 replicates: the quick budget (<= ~8 s) is dominated by the six n = 512 runs
         let reps = budget.pick(10, 16);
-        let mut paired_tol_last = 0.0f64;
-        for (ai, b) in ACTIVATIONS.into_iter().enumerate() {
+        let sizes: Vec<(usize, usize)> = budget
+            .pick([128, 256, 512], [512, 1024, 2048])
+            .iter()
+            .map(|&n| (n, reps))
+            .collect();
+        let largest = sizes[sizes.len() - 1];
+        let mut sweeps = Vec::new();
+        for &b in ACTIVATIONS {
             let act = Activation::builtin(b);
-            let name = act.name().to_string();
-            let nu = hermite_coeffs(&act, 2)?.nu;
-            let psi = self.closed_form(GAMMA_MC, nu, C_MC)?;
-            let mut errs = vec![Vec::new(); SNRS_MC.len()];
-            for (si, &n) in sizes.iter().enumerate() {
-                let seed = budget.seed + SEED_OFFSET + 100 * ai as u64 + si as u64;
-                let runs = paired_runs(&act, Diag::Zero, n, &SNRS_MC, reps, seed, budget.progress)?;
-                for (k, run) in runs.iter().enumerate() {
-                    let s = run.points[0].e;
-                    errs[k].push((s.mean - psi).abs());
-                    rows.push(
-                        Row::agreement(
-                            format!(
-                                "MC {name} c={C_MC} γ={GAMMA_MC} snr={}: E vs Psi_c",
-                                SNRS_MC[k]
-                            ),
-                            psi,
-                            s.mean,
-                            s.se,
-                            MC_TOL.at(s.se, n),
-                            MC_TOL.describe(),
-                        )
-                        .with_n(n)
-                        .with_reps(reps),
-                    );
-                }
-                let d: Vec<f64> = (0..reps)
-                    .map(|r| runs[1].replicates[r].e[0] - runs[0].replicates[r].e[0])
-                    .collect();
-                let s = summarize(&d);
-                if si == sizes.len() - 1 {
-                    paired_tol_last = paired_tol_last.max(MC_TOL.at(s.se, n));
-                }
-                rows.push(
-                    Row::agreement(
-                        format!("MC {name} paired E(snr=1) - E(snr=0)"),
-                        0.0,
-                        s.mean,
-                        s.se,
-                        MC_TOL.at(s.se, n),
-                        MC_TOL.describe(),
-                    )
-                    .with_n(n)
-                    .with_reps(reps),
+            for &snr in SNRS_MC {
+                let label = format!("MC {} c={C_MC} snr={snr} vs Psi_c", act.name());
+                sweeps.push(
+                    Sweep::new(label, spec(&act, snr, Diag::Zero)?, C_MC)
+                        .gammas(&[GAMMA_MC])
+                        .sizes(&sizes)
+                        .paired(act.name()),
                 );
             }
-            let ns: Vec<f64> = sizes.iter().map(|&n| n as f64).collect();
-            for (k, e) in errs.iter().enumerate() {
-                if let Some(sl) = loglog_slope(&ns, e) {
-                    notes.push(format!(
-                        "MC {name} snr = {}: fitted log-log slope of |Psi - mean| vs n = {sl:.2}",
-                        SNRS_MC[k]
-                    ));
-                }
+        }
+        for &snr in SNRS_LITERAL {
+            sweeps.push(
+                Sweep::new(format!("MC abs literal snr={snr} vs pencil"), spec(&abs, snr, Diag::Literal)?, C_MC)
+                    .gammas(&[GAMMA_MC])
+                    .sizes(&[largest])
+                    .paired("abs literal"),
+            );
+        }
+        // zero diagonal: the closed form Psi_c(gamma/nu); literal |x|: the pencil
+        let theory = |s: &Sweep| -> Result<Vec<TheoryPoint>> {
+            if s.spec.head()?.diag == Diag::Literal {
+                return model_theory(s);
             }
+            let nu = hermite_coeffs(s.spec.activation()?, 2)?.nu;
+            s.gammas
+                .iter()
+                .map(|&gamma| {
+                    Ok(TheoryPoint {
+                        gamma,
+                        e: self.closed_form(gamma, nu, s.c)?,
+                        yqy: f64::NAN,
+                        trq: f64::NAN,
+                        iterations: 0,
+                        residual: 0.0,
+                        converged: true,
+                    })
+                })
+                .collect()
+        };
+        let out = Evidence::new(self.id(), budget).sweep(
+            &sweeps,
+            &[Check::new(Quantity::E, MC_TOL)],
+            &theory,
+        )?;
+        let mut paired_tol_last = 0.0f64;
+        for (ai, &b) in ACTIVATIONS.iter().enumerate() {
+            let name = Activation::builtin(b).name().to_string();
+            let (i0, i1) = (2 * ai, 2 * ai + 1);
+            for (si, &(n, reps)) in sizes.iter().enumerate() {
+                rows.extend(out.blocks[i0].rows[si].iter().cloned());
+                rows.extend(out.blocks[i1].rows[si].iter().cloned());
+                let s = paired(&out.runs[i1][si], &out.runs[i0][si], 0, Quantity::E);
+                let row = MC_TOL.row(
+                    format!("MC {name} paired E(snr=1) - E(snr=0)"),
+                    0.0,
+                    true,
+                    &Measured::of(&s, n, reps, GAMMA_MC),
+                );
+                if si == sizes.len() - 1 {
+                    paired_tol_last = paired_tol_last.max(row.tol);
+                }
+                rows.push(row);
+            }
+            notes.push(out.blocks[i0].slope_note());
+            notes.push(out.blocks[i1].slope_note());
         }
 
         // power of the paired snr rows: ridge (which does use the signal) moves by far more
@@ -389,7 +374,7 @@ impl Claim for CorA1Zero {
         rows.push(Row::at_least(
             format!(
                 "power: ridge |E(snr=1) - E(snr=0)| at c={C_MC} γ={GAMMA_MC} > paired MC tol (n={})",
-                sizes[2]
+                largest.0
             ),
             rr_shift,
             paired_tol_last,
@@ -397,54 +382,26 @@ impl Claim for CorA1Zero {
             "largest paired tol",
         ));
 
-        // ---- Monte Carlo: literal-diagonal |x| counterexample at one size
-        let n = sizes[2];
-        let runs = paired_runs(
-            &abs,
-            Diag::Literal,
-            n,
-            &SNRS_LITERAL,
-            reps,
-            budget.seed + SEED_OFFSET + 500,
-            budget.progress,
-        )?;
-        for (k, run) in runs.iter().enumerate() {
-            let s = run.points[0].e;
-            rows.push(
-                Row::agreement(
-                    format!("MC abs literal snr={}: E vs pencil", SNRS_LITERAL[k]),
-                    lit[k].e,
-                    s.mean,
-                    s.se,
-                    MC_TOL.at(s.se, n),
-                    MC_TOL.describe(),
-                )
-                .with_n(n)
-                .with_reps(reps),
-            );
-        }
-        let d: Vec<f64> = (0..reps)
-            .map(|r| runs[1].replicates[r].e[0] - runs[0].replicates[r].e[0])
-            .collect();
-        let s = summarize(&d);
-        let z = MC_TOL.z;
-        let status = if -s.mean > z * s.se {
-            Status::Holds
-        } else if s.mean > z * s.se {
-            Status::Fails
-        } else {
-            Status::Inconclusive
-        };
-        let mut r = Row::agreement(
-            "MC abs literal paired E(snr=4) - E(snr=0) < 0 (significant)",
-            lit[1].e - lit[0].e,
-            s.mean,
-            s.se,
-            z * s.se,
-            "|mean| > 4·SE, sign",
+        // ---- Monte Carlo: the literal-diagonal |x| counterexample at one size
+        let il = 2 * ACTIVATIONS.len();
+        rows.extend(out.blocks[il].all_rows());
+        rows.extend(out.blocks[il + 1].all_rows());
+        let s = paired(&out.runs[il + 1][0], &out.runs[il][0], 0, Quantity::E);
+        rows.push(
+            sign_row(
+                "MC abs literal paired E(snr=4) - E(snr=0) < 0 (significant)",
+                Value::Sampled {
+                    mean: s.mean,
+                    se: s.se,
+                    theory: lit[1].e - lit[0].e,
+                },
+                Sign::Negative,
+                Margin::Se { z: MC_TOL.z },
+                "",
+            )
+            .with_n(largest.0)
+            .with_reps(largest.1),
         );
-        r.err = s.mean.abs();
-        rows.push(r.with_status(status).with_n(n).with_reps(reps));
 
         if let Some(w) = self.paper_wording() {
             notes.push(format!("paper: {w}"));
@@ -454,22 +411,11 @@ impl Claim for CorA1Zero {
         }
         Ok(Verdict::from_rows(self, rows, notes))
     }
-}
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn perturbed_closed_form_fails() {
-        let c = CorA1Zero {
+    fn negative_controls(&self) -> Vec<NegativeControl> {
+        let claim = CorA1Zero {
             perturb: Some(Perturb::HalfNu),
         };
-        let v = c.check(&Budget::quick()).unwrap();
-        assert_eq!(v.status, Status::Fails, "{}", v.report());
-        assert!(v
-            .rows
-            .iter()
-            .any(|r| r.status == Status::Fails && r.label.contains("pencil = Psi_c")));
+        vec![NegativeControl::new("Psi_c with nu/2", claim).caught_by("pencil = Psi_c")]
     }
 }

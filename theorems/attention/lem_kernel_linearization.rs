@@ -38,19 +38,28 @@
 //!   comparable to the 0.1–2.8 % relative MC-vs-theory errors of SPEC §8).
 //! * Large `snr`, large aligned $w$ (finite-$p$ saturation, SPEC §3 caveat) are not in the quick
 //!   set: the quick sizes cannot decide them.
+//! * Negative control: the kernel law with $a_1$ scaled by 1.3 ([`Perturb::A1Scale`]) must fail.
+//!
+//! **Caveat: `cos c=1 K vs law` is marginal by construction.** The a-priori `C_LIN = 1` is below
+//! the measured deviation of the exact `cos` kernel (~1.4 $n^{-1/2}$, see [`C_LIN`]); the row holds
+//! through its `Z·SE` part. With the seeds of the evidence layer (hash of claim id and row label)
+//! the quick row at n = 800 uses 98 % of its tolerance (4.3e-2 of 4.4e-2; 81 % with the earlier
+//! hand-picked seeds). Read it as weak evidence for `cos`; the slope row and `--full` (n up to
+//! 2048) are the stronger test.
 //!
 //! ## References
 //! SPEC §3 (linearization), ADDENDUM §1a (kernel law, measured rel. err 4.4e-3 at n = 2048);
 //! Couillet & Liao, *Random Matrix Methods for Machine Learning*, §4.3 (properly scaled kernels).
 
 use crate::activation::Activation;
-use crate::claim::{Budget, Claim, Row, Status, Verdict};
+use crate::claim::{Budget, Claim, NegativeControl, Row, Status, Verdict};
 use crate::error::{Error, Result};
+use crate::evidence::{paired, Evidence, Measured, Quantity, Sweep, Tol};
 use crate::hermite::hermite_coeffs;
-use crate::model::{Diag, ModelKind, SimConfig};
-use crate::monte_carlo::{kernel_eigenvalues, simulate, stieltjes, summarize};
+use crate::model::{Diag, ModelKind, ModelSpec};
+use crate::monte_carlo::{kernel_eigenvalues, stieltjes, summarize};
 use crate::theory::kernel_stieltjes;
-use crate::tolerance::{loglog_slope, McTolerance};
+use crate::tolerance::loglog_slope;
 use num_complex::Complex64 as C64;
 
 /// Standard errors allowed: per-point false-alarm rate ~6e-5 under normality.
@@ -64,11 +73,7 @@ pub const C_LIN: f64 = 1.0;
 /// matrices are biased at `O(1/(n eta))`; constant 1.
 pub const C_GAUSS: f64 = 1.0;
 /// Finite-size tolerance of the `E` rows (`C_E n^-1/2`, SPEC §3 `O(p^-1/2)` neglected terms).
-pub const E_TOL: McTolerance = McTolerance {
-    z: Z,
-    bias_const: 0.5,
-    rate: 0.5,
-};
+pub const E_TOL: Tol = Tol::abs(Z, 0.5, 0.5);
 /// Largest accepted log-log slope of the RMS Stieltjes distance vs `n`. Expected -1 to -1/2; a
 /// non-vanishing discrepancy gives 0, the slowest expected rate (exact `K`, linearization error
 /// `O(n^-1/2)`) -1/2. With 3 sizes over a factor 4 in `n`, a ~20 % random error of each RMS gives
@@ -77,7 +82,7 @@ pub const SLOPE_MAX: f64 = -0.25;
 /// Imaginary part of the spectral arguments (ADDENDUM §1 grid).
 pub const ETA: f64 = 0.1;
 /// Real parts of the spectral arguments (ADDENDUM §1 grid).
-pub const XS: [f64; 5] = [-0.5, 0.0, 0.5, 1.0, 2.0];
+pub const XS: &[f64] = &[-0.5, 0.0, 0.5, 1.0, 2.0];
 
 /// A wrong theory, for the negative test.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -89,7 +94,7 @@ pub enum Perturb {
 }
 
 /// Claim `lem-linearization`.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Copy, Debug, Default)]
 pub struct LemLinearization {
     /// `None` for the real check.
     pub perturb: Option<Perturb>,
@@ -111,11 +116,15 @@ fn spectral_cases(budget: &Budget) -> Vec<(&'static str, f64)> {
     v
 }
 
-/// `(activation, c, gamma, snr, w)` of the `E` checks.
-const E_CASES: [(&str, f64, f64, f64, [f64; 3]); 2] = [
-    ("tanh", 0.25, 0.1, 1.0, [0.0; 3]),
-    ("relu", 0.5, 1.0, 0.5, [1.0, 0.0, 0.0]),
+/// `(activation, c, gamma, snr, w_K = w_Q)` of the `E` checks.
+const E_CASES: &[(&str, f64, f64, f64, &[f64])] = &[
+    ("tanh", 0.25, 0.1, 1.0, &[0.0, 0.0, 0.0]),
+    ("relu", 0.5, 1.0, 0.5, &[1.0, 0.0, 0.0]),
 ];
+
+fn spec(kind: ModelKind, act: &str, snr: f64, w: &[f64]) -> Result<ModelSpec> {
+    ModelSpec::single_head(kind, Activation::parse(act)?, snr, w, w, Diag::Zero)
+}
 
 impl LemLinearization {
     /// Theory parameters `(a1, nu, s)` for `act`, with the perturbation applied.
@@ -217,6 +226,9 @@ impl Claim for LemLinearization {
     fn id(&self) -> &'static str {
         "lem-linearization"
     }
+    fn paper(&self) -> &'static str {
+        "attention"
+    }
     fn title(&self) -> &'static str {
         "Hermite linearization of the kernel matrix"
     }
@@ -228,11 +240,12 @@ impl Claim for LemLinearization {
          memorization errors of the attention and equivalent models agree (snr <= 1)."
     }
     fn check(&self, budget: &Budget) -> Result<Verdict> {
+        let ev = Evidence::new(self.id(), budget);
         let ns: Vec<usize> = budget.pick(vec![200, 400, 800], vec![512, 1024, 2048]);
         let reps: usize = budget.pick(3, 4);
         let mut rows = Vec::new();
         let mut notes = Vec::new();
-        for (ci, (name, c)) in spectral_cases(budget).into_iter().enumerate() {
+        for (name, c) in spectral_cases(budget) {
             let act = Activation::parse(name)?;
             let (a1, nu, s) = self.theory_params(&act)?;
             let zs: Vec<C64> = XS.iter().map(|&x| C64::new(x, ETA)).collect();
@@ -244,27 +257,24 @@ impl Claim for LemLinearization {
                     Err(e) => return Err(e),
                 }
             }
+            let label = format!("{name} c={c}");
+            let sw = Sweep::new(&label, spec(ModelKind::Attention, name, 0.0, &[])?, c);
             let (mut rms_th, mut rms_eq) = (Vec::new(), Vec::new());
             for &n in &ns {
-                let p = ((c * n as f64).round() as usize).max(1);
-                let mut cfg = SimConfig::single_head(act.clone());
-                cfg.n = n;
-                cfg.p = p;
-                cfg.spec.set_snr(0.0);
-                cfg.spec.set_diag(Diag::Zero);
-                cfg.seeds = reps;
-                cfg.seed = budget.seed.wrapping_add(1000 + 100 * ci as u64 + n as u64);
+                // the same replicate feeds K and K~ (same X; G from its own stream)
+                let cfg = ev.config(&sw, n, reps);
                 let mut eq = cfg.clone();
                 eq.spec.kind = ModelKind::Equivalent;
+                let eigs = ev.rows(reps, |r| {
+                    Ok((kernel_eigenvalues(&cfg, r)?, kernel_eigenvalues(&eq, r)?))
+                })?;
                 // per z: samples of m_K, m_K~ and of the paired difference
                 let mut mk = vec![Vec::with_capacity(reps); zs.len()];
                 let mut me = vec![Vec::with_capacity(reps); zs.len()];
                 let mut md = vec![Vec::with_capacity(reps); zs.len()];
-                for r in 0..reps {
-                    let ek = kernel_eigenvalues(&cfg, r)?;
-                    let ee = kernel_eigenvalues(&eq, r)?;
+                for (ek, ee) in &eigs {
                     for (k, &z) in zs.iter().enumerate() {
-                        let (a, b) = (stieltjes(&ek, z), stieltjes(&ee, z));
+                        let (a, b) = (stieltjes(ek, z), stieltjes(ee, z));
                         mk[k].push(a);
                         me[k].push(b);
                         md[k].push(a - b);
@@ -279,7 +289,6 @@ impl Claim for LemLinearization {
                         })
                         .collect::<Vec<_>>()
                 };
-                let label = format!("{name} c={c}");
                 let (row, rk) = worst_row(
                     &format!("{label} K vs law"),
                     n,
@@ -308,13 +317,13 @@ impl Claim for LemLinearization {
                 rms_eq.push(rd);
             }
             rows.push(slope_row(
-                &format!("{name} c={c} K, K~ vs law (max)"),
+                &format!("{label} K, K~ vs law (max)"),
                 &ns,
                 &rms_th,
                 &mut notes,
             ));
             rows.push(slope_row(
-                &format!("{name} c={c} K vs K~"),
+                &format!("{label} K vs K~"),
                 &ns,
                 &rms_eq,
                 &mut notes,
@@ -322,45 +331,42 @@ impl Claim for LemLinearization {
         }
         // Memorization error: attention vs equivalent, paired replicates.
         let e_reps: usize = budget.pick(4, 8);
-        for (ci, (name, c, gamma, snr, w)) in E_CASES.into_iter().enumerate() {
-            let act = Activation::parse(name)?;
-            let mut diffs_at = Vec::new();
-            for &n in &ns {
-                let mut cfg = SimConfig::single_head(act.clone());
-                cfg.n = n;
-                cfg.p = ((c * n as f64).round() as usize).max(1);
-                cfg.spec.set_snr(snr);
-                cfg.spec.set_w(&w, &w);
-                cfg.gammas = vec![gamma];
-                cfg.seeds = e_reps;
-                cfg.seed = budget.seed.wrapping_add(2000 + 100 * ci as u64 + n as u64);
-                let mut eq = cfg.clone();
-                eq.spec.kind = ModelKind::Equivalent;
-                let ra = simulate(&cfg, budget.progress)?;
-                let re = simulate(&eq, budget.progress)?;
-                let d: Vec<f64> = ra
-                    .replicates
-                    .iter()
-                    .zip(&re.replicates)
-                    .map(|(a, b)| a.e[0] - b.e[0])
-                    .collect();
-                let sd = summarize(&d);
-                let (ma, me) = (ra.points[0].e.mean, re.points[0].e.mean);
-                let tol = E_TOL.at(sd.se, n);
-                rows.push(
-                    Row::agreement(
-                        format!(
-                            "{name} c={c} g={gamma} snr={snr} w={w:?}: E attention vs equivalent"
-                        ),
-                        me,
-                        ma,
-                        sd.se,
-                        tol,
-                        format!("{} (SE of paired diff)", E_TOL.describe()),
-                    )
-                    .with_n(n)
-                    .with_reps(e_reps),
+        let sizes: Vec<(usize, usize)> = ns.iter().map(|&n| (n, e_reps)).collect();
+        let mut sweeps = Vec::new();
+        let mut labels = Vec::new();
+        for &(name, c, gamma, snr, w) in E_CASES {
+            let label = format!("{name} c={c} g={gamma} snr={snr} w={w:?}");
+            for kind in [ModelKind::Attention, ModelKind::Equivalent] {
+                sweeps.push(
+                    Sweep::new(format!("{label} {}", kind.name()), spec(kind, name, snr, w)?, c)
+                        .gammas(&[gamma])
+                        .sizes(&sizes)
+                        .paired(&label),
                 );
+            }
+            labels.push(label);
+        }
+        let runs = ev.simulate(&sweeps)?;
+        for ((pair, label), &(name, ..)) in runs.chunks(2).zip(&labels).zip(E_CASES) {
+            let mut diffs_at = Vec::new();
+            for (si, &n) in ns.iter().enumerate() {
+                let (ra, re) = (&pair[0][si], &pair[1][si]);
+                let sd = paired(ra, re, 0, Quantity::E);
+                let m = Measured {
+                    mean: ra.points[0].e.mean,
+                    se: sd.se,
+                    n,
+                    reps: e_reps,
+                    gamma: ra.points[0].gamma,
+                };
+                let mut row = E_TOL.row(
+                    format!("{label}: E attention vs equivalent"),
+                    re.points[0].e.mean,
+                    true,
+                    &m,
+                );
+                row.tol_source.push_str(" (SE of paired diff)");
+                rows.push(row);
                 diffs_at.push(sd.mean.abs());
             }
             let x: Vec<f64> = ns.iter().map(|&n| n as f64).collect();
@@ -385,6 +391,14 @@ impl Claim for LemLinearization {
         }
         Ok(Verdict::from_rows(self, rows, notes))
     }
+    fn negative_controls(&self) -> Vec<NegativeControl> {
+        vec![NegativeControl::new(
+            "kernel law with a1 x 1.3",
+            LemLinearization {
+                perturb: Some(Perturb::A1Scale(1.3)),
+            },
+        )]
+    }
 }
 
 #[cfg(test)]
@@ -396,22 +410,5 @@ mod tests {
         let (m, se) = complex_mean_se(&[C64::new(1.0, 2.0); 3]);
         assert_eq!(m, C64::new(1.0, 2.0));
         assert_eq!(se, 0.0);
-    }
-
-    /// Negative test: the kernel law with `a1` scaled by 1.3 must fail.
-    #[test]
-    fn perturbed_a1_fails() {
-        let v = LemLinearization {
-            perturb: Some(Perturb::A1Scale(1.3)),
-        }
-        .check(&Budget::quick())
-        .expect("check runs");
-        let failing = v.failing_rows();
-        eprintln!(
-            "{} of {} rows fail: {failing:#?}",
-            failing.len(),
-            v.rows.len()
-        );
-        assert_eq!(v.status, Status::Fails, "{}", v.report());
     }
 }

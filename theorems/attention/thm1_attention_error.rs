@@ -55,21 +55,21 @@
 //! replicate serves the whole path), and why the quick verdict is coarse evidence that `--full`
 //! (more replicates, n up to 1024–2048) sharpens.
 //!
-//! Negative test: [`Perturb::A1Scale`] ($a_1$ scaled by 1.3 in the pencil) and
+//! Negative controls: [`Perturb::A1Scale`] ($a_1$ scaled by 1.3 in the pencil) and
 //! [`Perturb::DropDiagShift`] ($s = 0$ instead of $-a_1$) must fail at the quick budget
-//! (measured on the whole quick grid: 12 and 29 failing rows of 90; the unit test runs the first
-//! three configurations, 6 and 8 failing rows).
+//! (measured on the whole quick grid: 12 and 29 failing rows of 90; the controls run the first
+//! three configurations).
 //!
 //! ## References
 //! SPEC §3 (linearisation, diagonal shift), §5 (pencil), §8 (measured MC agreement);
 //! ADDENDUM §2 (finite-size deviations at snr = 4 and at small gamma with c > 1).
 
-use super::prop2_ridge_error::{sweep, RelTol, Setup};
 use crate::activation::Activation;
-use crate::claim::{Budget, Claim, Verdict};
-use crate::error::{Error, Result};
-use crate::model::{Diag, ModelKind, SimConfig};
-use crate::theory::{attention_path, AttentionParams};
+use crate::claim::{Budget, Claim, Level, NegativeControl, Verdict};
+use crate::error::Result;
+use crate::evidence::{allow_no_convergence, Check, Evidence, Quantity, Sweep, Tol, SLOPE_CAVEAT};
+use crate::model::{Diag, ModelKind, ModelSpec};
+use crate::theory::{attention_path, AttentionParams, TheoryPoint};
 
 /// Standard errors allowed (per-row false alarm ~6e-5 under normality).
 pub const Z: f64 = 4.0;
@@ -77,24 +77,24 @@ pub const Z: f64 = 4.0;
 pub const BIAS_CONST: f64 = 0.5;
 /// Rate of the finite-size term: O(p^-1/2) linearisation error (SPEC §3).
 pub const RATE: f64 = 0.5;
-/// A row is `Inconclusive` when its tolerance exceeds this fraction of `|theory|`
-/// (the same rule as `prop2-ridge`, which applies it inside the shared sweep).
+/// A row is `Inconclusive` when its tolerance exceeds this fraction of `|theory|` (the same rule
+/// as `prop2-ridge`).
 pub const INCONCLUSIVE_FRAC: f64 = super::prop2_ridge_error::INCONCLUSIVE_FRAC;
-/// Seed offset of this claim.
-const SEED_OFFSET: u64 = 60_000;
+/// The tolerance of every row: `Z·SE + BIAS_CONST·|E|·n^-RATE`.
+pub const TOL: Tol = Tol::rel(Z, BIAS_CONST, RATE).inconclusive_above(INCONCLUSIVE_FRAC);
 
 /// The activations of the grid (the last one is a user expression).
-pub const ACTIVATIONS: [&str; 7] = ["tanh", "relu", "sign", "erf", "cos", "quad", "x*tanh(x)"];
+pub const ACTIVATIONS: &[&str] = &["tanh", "relu", "sign", "erf", "cos", "quad", "x*tanh(x)"];
 
-/// `(name, w_K, w_Q)` of the four geometries (`mu = sqrt(snr) e1`).
-pub const GEOMETRIES: [(&str, [f64; 3], [f64; 3]); 4] = [
-    ("w=0", [0.0; 3], [0.0; 3]),
-    ("aligned", [1.0, 0.0, 0.0], [1.0, 0.0, 0.0]),
-    ("orthogonal", [0.0, 1.0, 0.0], [0.0, 1.0, 0.0]),
-    ("mismatched", [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]),
+/// `(name, w_K, w_Q)` of the four geometries on the basis `e1 = mu/||mu||, e2, ...`.
+pub const GEOMETRIES: &[(&str, &[f64], &[f64])] = &[
+    ("w=0", &[], &[]),
+    ("aligned", &[1.0], &[1.0]),
+    ("orthogonal", &[0.0, 1.0], &[0.0, 1.0]),
+    ("mismatched", &[1.0], &[0.0, 1.0]),
 ];
 
-/// A deliberately wrong theory, for the negative test.
+/// A deliberately wrong theory, for the negative controls.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Perturb {
     /// `a1` multiplied by this factor in the pencil (`nu`, `s` unchanged).
@@ -103,165 +103,108 @@ pub enum Perturb {
     DropDiagShift,
 }
 
-/// Claim `thm1-attention`. `perturb: None` in the registry.
+/// Claim `thm1-attention`. `Default` in the registry.
 #[derive(Clone, Debug, Default)]
 pub struct Thm1Attention {
-    /// Perturbation of the theory (negative tests only).
+    /// Perturbation of the theory (negative controls only).
     pub perturb: Option<Perturb>,
+    /// Only the first configurations of the grid (negative controls); `None`: all.
+    pub first: Option<usize>,
 }
 
-/// One grid point: activation, geometry, c, snr, gammas, sizes.
-struct GridPoint {
-    act: &'static str,
+/// One configuration: activation, geometry (index into [`GEOMETRIES`]), `c`, snr, gammas, sizes.
+fn sweep(
+    act: &str,
     geom: usize,
     c: f64,
     snr: f64,
-    gammas: Vec<f64>,
-    sizes: Vec<(usize, usize)>,
+    gammas: &[f64],
+    sizes: &[(usize, usize)],
+) -> Result<Sweep> {
+    let (gname, wk, wq) = GEOMETRIES[geom];
+    let spec = ModelSpec::single_head(
+        ModelKind::Attention,
+        Activation::parse(act)?,
+        snr,
+        wk,
+        wq,
+        Diag::Zero,
+    )?;
+    Ok(Sweep::new(format!("{act} {gname} c={c} snr={snr}"), spec, c)
+        .gammas(gammas)
+        .sizes(sizes))
 }
 
 impl Thm1Attention {
-    /// The check restricted to the first `max` configurations (the negative tests use a few).
-    pub fn check_first(&self, budget: &Budget, max: usize) -> Result<Verdict> {
-        let tol = RelTol {
-            z: Z,
-            c: BIAS_CONST,
-            rate: RATE,
-        };
-        let mut rows = Vec::new();
-        let mut notes = Vec::new();
-        for (i, gp) in self.grid(budget).into_iter().take(max).enumerate() {
-            let act = Activation::parse(gp.act)?;
-            let (gname, wk, wq) = GEOMETRIES[gp.geom];
-            let th = self.theory(&act, gp.c, gp.snr, wk, wq, &gp.gammas)?;
-            let mut t = SimConfig::single_head(act);
-            t.spec.kind = ModelKind::Attention;
-            t.spec.set_diag(Diag::Zero);
-            t.spec.set_snr(gp.snr);
-            t.spec.set_w(&wk, &wq);
-            t.gammas = gp.gammas;
-            let setup = Setup {
-                label: format!("{} {} c={} snr={}", gp.act, gname, gp.c, gp.snr),
-                template: t,
-                c: gp.c,
-                sizes: gp.sizes,
-            };
-            let seed = budget.seed.wrapping_add(SEED_OFFSET + 1000 * i as u64);
-            let (r, note) = sweep(&setup, &th, tol, seed, budget.progress)?;
-            rows.extend(r);
-            notes.push(note);
+    /// The grid at `budget`.
+    pub fn grid(&self, budget: &Budget) -> Result<Vec<Sweep>> {
+        let mut v = Vec::new();
+        match budget.level {
+            Level::Quick => {
+                let sizes = [(128, 32), (256, 16), (512, 6)];
+                let gammas = [0.1, 1.0, 10.0];
+                for act in ACTIVATIONS {
+                    v.push(sweep(act, 0, 0.5, 1.0, &gammas, &sizes)?);
+                }
+                for geom in 1..GEOMETRIES.len() {
+                    v.push(sweep("tanh", geom, 0.5, 1.0, &gammas, &sizes)?);
+                }
+            }
+            Level::Full => {
+                // gamma = 0.01 only at c = 1/2: at c = 2, E ~ 0.05 there with a per-seed spread
+                // of ~35%, so every such row was Inconclusive (measured) — the slow hard-edge
+                // regime of ADDENDUM §2, out of reach of this budget.
+                let half: (f64, &[f64], &[(usize, usize)]) = (
+                    0.5,
+                    &[0.01, 0.1, 1.0, 10.0],
+                    &[(256, 16), (512, 8), (1024, 8)],
+                );
+                let two: (f64, &[f64], &[(usize, usize)]) =
+                    (2.0, &[0.1, 1.0, 10.0], &[(128, 32), (256, 16), (512, 12)]);
+                for (c, gammas, sizes) in [half, two] {
+                    for act in ACTIVATIONS {
+                        for geom in 0..GEOMETRIES.len() {
+                            v.push(sweep(act, geom, c, 1.0, gammas, sizes)?);
+                        }
+                    }
+                }
+                // The hard cases (ADDENDUM §2): snr = 4, up to n = 2048.
+                for act in ["tanh", "relu", "sign"] {
+                    v.push(sweep(
+                        act,
+                        0,
+                        0.5,
+                        4.0,
+                        &[0.1, 1.0, 10.0],
+                        &[(512, 8), (1024, 8), (2048, 6)],
+                    )?);
+                }
+            }
         }
-        notes.push(
-            "where |z| < ~2 the error is replicate noise and its fitted slope is not a \
-             convergence rate"
-                .into(),
-        );
-        if let Some(p) = self.perturb {
-            notes.push(format!("theory perturbed: {p:?} (negative test)"));
-        }
-        Ok(Verdict::from_rows(self, rows, notes))
+        v.truncate(self.first.unwrap_or(usize::MAX));
+        Ok(v)
     }
 
-    /// The (possibly perturbed) theory along `gammas`; `None` where the solver did not converge.
-    pub fn theory(
-        &self,
-        act: &Activation,
-        c: f64,
-        snr: f64,
-        wk: [f64; 3],
-        wq: [f64; 3],
-        gammas: &[f64],
-    ) -> Result<Vec<Option<f64>>> {
-        let mut p = AttentionParams::from_activation(act, c, snr, wk, wq, Diag::Zero)?;
+    /// The (possibly perturbed) pencil along the sweep's gammas; points whose solver did not
+    /// converge are marked (their rows are `Inconclusive`).
+    pub fn theory(&self, sweep: &Sweep) -> Result<Vec<TheoryPoint>> {
+        let mut p = AttentionParams::from_spec(&sweep.spec, sweep.c)?;
         match self.perturb {
             None => {}
             // Fields set directly: the scaled a1 may exceed sqrt(nu) (sigma then clamps to 0).
             Some(Perturb::A1Scale(f)) => p.a1 *= f,
             Some(Perturb::DropDiagShift) => p.s = 0.0,
         }
-        match attention_path(&p, gammas) {
-            Ok(pts) => Ok(pts.iter().map(|t| t.converged.then_some(t.e)).collect()),
-            Err(Error::NoConvergence { .. }) => Ok(vec![None; gammas.len()]),
-            Err(e) => Err(e),
-        }
-    }
-
-    fn grid(&self, budget: &Budget) -> Vec<GridPoint> {
-        let mut v = Vec::new();
-        match budget.level {
-            crate::claim::Level::Quick => {
-                let sizes = vec![(128, 32), (256, 16), (512, 6)];
-                let gammas = vec![0.1, 1.0, 10.0];
-                for act in ACTIVATIONS {
-                    v.push(GridPoint {
-                        act,
-                        geom: 0,
-                        c: 0.5,
-                        snr: 1.0,
-                        gammas: gammas.clone(),
-                        sizes: sizes.clone(),
-                    });
-                }
-                for geom in 1..GEOMETRIES.len() {
-                    v.push(GridPoint {
-                        act: "tanh",
-                        geom,
-                        c: 0.5,
-                        snr: 1.0,
-                        gammas: gammas.clone(),
-                        sizes: sizes.clone(),
-                    });
-                }
-            }
-            crate::claim::Level::Full => {
-                // gamma = 0.01 only at c = 1/2: at c = 2, E ~ 0.05 there with a per-seed spread
-                // of ~35%, so every such row was Inconclusive (measured) — the slow hard-edge
-                // regime of ADDENDUM §2, out of reach of this budget.
-                for (c, gammas, sizes) in [
-                    (
-                        0.5,
-                        vec![0.01, 0.1, 1.0, 10.0],
-                        vec![(256, 16), (512, 8), (1024, 8)],
-                    ),
-                    (
-                        2.0,
-                        vec![0.1, 1.0, 10.0],
-                        vec![(128, 32), (256, 16), (512, 12)],
-                    ),
-                ] {
-                    for act in ACTIVATIONS {
-                        for geom in 0..GEOMETRIES.len() {
-                            v.push(GridPoint {
-                                act,
-                                geom,
-                                c,
-                                snr: 1.0,
-                                gammas: gammas.clone(),
-                                sizes: sizes.clone(),
-                            });
-                        }
-                    }
-                }
-                // The hard cases (ADDENDUM §2): snr = 4, up to n = 2048.
-                for act in ["tanh", "relu", "sign"] {
-                    v.push(GridPoint {
-                        act,
-                        geom: 0,
-                        c: 0.5,
-                        snr: 4.0,
-                        gammas: vec![0.1, 1.0, 10.0],
-                        sizes: vec![(512, 8), (1024, 8), (2048, 6)],
-                    });
-                }
-            }
-        }
-        v
+        allow_no_convergence(attention_path(&p, &sweep.gammas), &sweep.gammas)
     }
 }
 
 impl Claim for Thm1Attention {
     fn id(&self) -> &'static str {
         "thm1-attention"
+    }
+    fn paper(&self) -> &'static str {
+        "attention"
     }
     fn title(&self) -> &'static str {
         "Memorization error of nonlinear attention"
@@ -273,33 +216,41 @@ impl Claim for Thm1Attention {
          quick: c = 1/2, snr = 1, gamma in {0.1, 1, 10}; c = 2, snr = 4 and gamma = 0.01 only in --full"
     }
     fn check(&self, budget: &Budget) -> Result<Verdict> {
-        self.check_first(budget, usize::MAX)
+        let out = Evidence::new(self.id(), budget).sweep(
+            &self.grid(budget)?,
+            &[Check::new(Quantity::E, TOL)],
+            &|s| self.theory(s),
+        )?;
+        let mut notes = out.notes();
+        notes.push(SLOPE_CAVEAT.into());
+        if let Some(p) = self.perturb {
+            notes.push(format!("theory perturbed: {p:?} (negative test)"));
+        }
+        Ok(Verdict::from_rows(self, out.rows(), notes))
+    }
+    fn negative_controls(&self) -> Vec<NegativeControl> {
+        [Perturb::A1Scale(1.3), Perturb::DropDiagShift]
+            .into_iter()
+            .map(|p| {
+                let claim = Thm1Attention {
+                    perturb: Some(p),
+                    first: Some(3),
+                };
+                NegativeControl::new(format!("{p:?} (tanh, relu, sign at w = 0)"), claim)
+            })
+            .collect()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::claim::Status;
 
     #[test]
     fn unperturbed_theory_matches_spec_reference() {
         // SPEC §5.6: tanh, gamma = 0.1, c = 0.25, snr = 1, w = 0: E_A = 0.39032114.
-        let act = Activation::parse("tanh").unwrap();
-        let e = Thm1Attention::default()
-            .theory(&act, 0.25, 1.0, [0.0; 3], [0.0; 3], &[0.1])
-            .unwrap();
-        assert!((e[0].unwrap() - 0.390_321_14).abs() < 1e-7);
-    }
-
-    /// On the first three quick configurations (tanh, relu, sign at w = 0), to keep it short.
-    #[test]
-    fn perturbed_theory_fails() {
-        for p in [Perturb::A1Scale(1.3), Perturb::DropDiagShift] {
-            let v = Thm1Attention { perturb: Some(p) }
-                .check_first(&Budget::quick(), 3)
-                .unwrap();
-            assert_eq!(v.status, Status::Fails, "{p:?}:\n{}", v.report());
-        }
+        let s = sweep("tanh", 0, 0.25, 1.0, &[0.1], &[]).unwrap();
+        let e = Thm1Attention::default().theory(&s).unwrap();
+        assert!((e[0].e - 0.390_321_14).abs() < 1e-7);
     }
 }

@@ -24,12 +24,14 @@
 //!   $O(1/k)$ correction; measured relative deviation of the residual from the extrapolated
 //!   tail: at most 2% at K = 60, 0.5% at K = 200) plus the quadrature error.
 //!
+//! * Negative control: $a_1$ shifted by 1e-6 must fail, on the $a_1$ rows only.
+//!
 //! ## References
 //! SPEC §2 (convention and table); O'Donnell, *Analysis of Boolean Functions*, §11.2 (Hermite
 //! expansion, Parseval); Stein's lemma $E[\xi g(\xi)] = E g'(\xi)$.
 
 use crate::activation::Activation;
-use crate::claim::{Budget, Claim, Row, Verdict};
+use crate::claim::{Budget, Claim, NegativeControl, Row, Verdict};
 use crate::error::Result;
 use crate::hermite::{closed_form, hermite_coeffs, HermiteCoeffs};
 
@@ -63,8 +65,13 @@ pub const TOL_TAIL_REL: f64 = 0.10;
 /// Truncation order for smooth Parseval.
 pub const K_SMOOTH: usize = 100;
 
-/// The claim `lem-hermite`.
-pub struct LemHermite;
+/// The claim `lem-hermite`. `Default` (no offset) in the registry.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct LemHermite {
+    /// Added to every quadrature `a_1` (0 for the claim; the negative control uses 1e-6, far
+    /// above the 1e-10 / 1e-12 tolerances, to show that the check can fail).
+    pub a1_offset: f64,
+}
 
 /// `sum_{k > K, k = K+1..} A k^{-p}` over one parity class (step 2), from a least-squares fit
 /// of `log a_k^2` on `k in [K/2, K]` of that parity; 0 if the class is (numerically) empty.
@@ -107,9 +114,8 @@ pub fn extrapolated_tail(h: &HermiteCoeffs) -> f64 {
 }
 
 impl LemHermite {
-    /// Runs the check; `perturb` is added to every quadrature `a_1` (0 for the real check; the
-    /// negative test uses 1e-6 to show that the check can fail).
-    pub fn check_with(&self, budget: &Budget, perturb: f64) -> Result<Verdict> {
+    fn run(&self, budget: &Budget) -> Result<Verdict> {
+        let perturb = self.a1_offset;
         let k_kinked = budget.pick(60, 200);
         let mut rows = Vec::new();
         let mut notes = Vec::new();
@@ -204,6 +210,10 @@ impl Claim for LemHermite {
         "lem-hermite"
     }
 
+    fn paper(&self) -> &'static str {
+        "attention"
+    }
+
     fn title(&self) -> &'static str {
         "Hermite coefficients of the built-in activations; Parseval"
     }
@@ -216,7 +226,14 @@ impl Claim for LemHermite {
     }
 
     fn check(&self, budget: &Budget) -> Result<Verdict> {
-        self.check_with(budget, 0.0)
+        self.run(budget)
+    }
+
+    fn negative_controls(&self) -> Vec<NegativeControl> {
+        // Only the a1 rows (and the Stein identity, which uses a1) may fail.
+        vec![NegativeControl::new("a1 + 1e-6", LemHermite { a1_offset: 1e-6 })
+            .caught_by("a1")
+            .only("a1")]
     }
 }
 
