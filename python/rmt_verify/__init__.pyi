@@ -22,6 +22,7 @@ from .types import (
     SpectralPoint as SpectralPoint,
     ClosedForm as ClosedForm,
     HermiteResult as HermiteResult,
+    Paper as Paper,
     ModelKeys as ModelKeys,
     TheoryResult as TheoryResult,
     Replicates as Replicates,
@@ -94,13 +95,17 @@ def verify(
     claim: Union[None, str, Sequence[str]] = None,
     budget: Literal["quick", "full"] = "quick",
     *,
+    paper: Optional[str] = None,
     seed: int = 2506,
 ) -> List[Verdict]:
-    """Checks claims (all, in paper order, or the given ids) and returns one verdict per claim
-    (``rmt-verify verify --format json``)."""
+    """Checks claims (all, in paper order, those of the paper pack ``paper``, or the given ids)
+    and returns one verdict per claim (``rmt-verify verify --format json``)."""
 
-def claims() -> List[ClaimInfo]:
-    """The claims (``rmt-verify list``)."""
+def claims(paper: Optional[str] = None) -> List[ClaimInfo]:
+    """The claims, of every paper pack or of ``paper`` (``rmt-verify list --format json``)."""
+
+def papers() -> List[Paper]:
+    """The paper packs (``rmt-verify list --format json``)."""
 
 def model_spec(
     model: Optional[ModelLike] = None,
@@ -133,6 +138,7 @@ __all__ = [
     "hermite",
     "model_spec",
     "model_toml",
+    "papers",
     "simulate",
     "spectrum",
     "theory",
@@ -143,6 +149,7 @@ __all__ = [
     "DiagName",
     "Gammas",
     "HermiteResult",
+    "Paper",
     "Kind",
     "ModelKeys",
     "ModelLike",

@@ -139,16 +139,33 @@ class Row(TypedDict):
 class Verdict(TypedDict, total=False):
     id: str
     title: str
+    paper: str
+    """Id of the paper pack."""
     statement: str
     paper_wording: Optional[str]
     status: str
     """``"holds"``, ``"fails"``, ``"inconclusive"``, or ``"error"`` (then ``error`` says why)."""
     rows: List[Row]
     notes: List[str]
+    budget: str
+    seed: int
+    seed_scheme: str
+    version: str
     error: str
 
 class ClaimInfo(TypedDict):
     id: str
     title: str
+    paper: str
     statement: str
     paper_wording: Optional[str]
+    full_run: Optional[str]
+    """Status in the committed full run (``"HOLDS"``, ...), None when not run."""
+    negative_controls: List[str]
+
+class Paper(TypedDict):
+    id: str
+    title: str
+    authors: str
+    arxiv: str
+    version: str

@@ -11,7 +11,8 @@ use pyo3::exceptions::PyRuntimeWarning;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
 use rayon::prelude::*;
-use rmt_verify::claim::{Budget, Claim, Level, Row, Verdict};
+use rmt_verify::claim::{Budget, Claim, Level, Pack, Row, Verdict};
+use rmt_verify::evidence::SEED_SCHEME;
 use rmt_verify::model::{Diag, ModelKind, SimConfig};
 use rmt_verify::monte_carlo::{run_replicate, summarize, ReplicateResult, Summary};
 use rmt_verify::theory::{self as th, AttentionParams};
@@ -488,10 +489,33 @@ fn status_name(s: rmt_verify::Status) -> String {
     s.label().to_lowercase()
 }
 
-/// The claims to check: all (paper order) or the given ids, refusing unknown ones with the
-/// CLI's message.
-fn select(ids: &[String]) -> Result<Vec<Box<dyn Claim>>, Error> {
-    let all = theorems::registry();
+/// The packs selected by `paper` (all when `None`), refusing an unknown id with the CLI's message.
+fn select_packs(paper: Option<&str>) -> Result<Vec<Pack>, Error> {
+    let packs = theorems::packs();
+    let Some(id) = paper else {
+        return Ok(packs);
+    };
+    match packs.iter().find(|p| p.paper.id == id) {
+        Some(p) => Ok(vec![*p]),
+        None => Err(Error::UnknownId {
+            kind: "paper".into(),
+            id: id.to_string(),
+            known: packs
+                .iter()
+                .map(|p| p.paper.id)
+                .collect::<Vec<_>>()
+                .join(", "),
+        }),
+    }
+}
+
+/// The claims to check: all of the selected packs (paper order) or the given ids, refusing
+/// unknown ones with the CLI's message.
+fn select(ids: &[String], paper: Option<&str>) -> Result<Vec<Box<dyn Claim>>, Error> {
+    let all: Vec<Box<dyn Claim>> = select_packs(paper)?
+        .iter()
+        .flat_map(|p| (p.claims)())
+        .collect();
     if ids.is_empty() {
         return Ok(all);
     }
@@ -513,12 +537,13 @@ fn select(ids: &[String]) -> Result<Vec<Box<dyn Claim>>, Error> {
 
 /// Checks claims (`rmt-verify verify --format json`): one dict per claim, in paper order.
 #[pyfunction]
-#[pyo3(signature = (claim = None, budget = "quick".to_string(), *, seed = 2506),
-       text_signature = "(claim=None, budget='quick', *, seed=2506)")]
+#[pyo3(signature = (claim = None, budget = "quick".to_string(), *, paper = None, seed = 2506),
+       text_signature = "(claim=None, budget='quick', *, paper=None, seed=2506)")]
 fn verify<'py>(
     py: Python<'py>,
     claim: Option<&Bound<'py, PyAny>>,
     budget: String,
+    paper: Option<String>,
     seed: i64,
 ) -> PyResult<Bound<'py, PyList>> {
     let ids: Vec<String> = match claim {
@@ -539,34 +564,42 @@ fn verify<'py>(
         seed: u64::try_from(seed).map_err(|_| param_err("seed", seed, "must be >= 0"))?,
         progress: false,
     };
-    select(&ids).map_err(run::to_py)?;
-    type Outcome = (
-        &'static str,
-        &'static str,
-        &'static str,
-        Option<&'static str>,
-        Result<Verdict, String>,
-    );
+    select(&ids, paper.as_deref()).map_err(run::to_py)?;
+    struct Outcome {
+        id: &'static str,
+        title: &'static str,
+        paper: &'static str,
+        statement: &'static str,
+        wording: Option<&'static str>,
+        verdict: Result<Verdict, String>,
+    }
     let outcomes: Vec<Outcome> = interruptible(py, move |cancel| {
         let mut out = Vec::new();
-        for c in select(&ids)? {
+        for c in select(&ids, paper.as_deref())? {
             if cancel.requested() {
                 return Err(run::cancelled());
             }
-            let v = c.check(&budget).map_err(|e| run::message(&e));
-            out.push((c.id(), c.title(), c.statement(), c.paper_wording(), v));
+            out.push(Outcome {
+                id: c.id(),
+                title: c.title(),
+                paper: c.paper(),
+                statement: c.statement(),
+                wording: c.paper_wording(),
+                verdict: c.check(&budget).map_err(|e| run::message(&e)),
+            });
         }
         Ok(out)
     })?;
     let list = PyList::empty(py);
-    for (id, title, statement, wording, v) in outcomes {
+    for o in outcomes {
         let d = PyDict::new(py);
-        match v {
+        match o.verdict {
             Ok(v) => {
                 d.set_item("id", &v.id)?;
                 d.set_item("title", &v.title)?;
-                d.set_item("statement", statement)?;
-                d.set_item("paper_wording", wording)?;
+                d.set_item("paper", o.paper)?;
+                d.set_item("statement", o.statement)?;
+                d.set_item("paper_wording", o.wording)?;
                 d.set_item("status", status_name(v.status))?;
                 let rows = v
                     .rows
@@ -575,32 +608,69 @@ fn verify<'py>(
                     .collect::<PyResult<Vec<_>>>()?;
                 d.set_item("rows", rows)?;
                 d.set_item("notes", &v.notes)?;
+                d.set_item(
+                    "budget",
+                    match budget.level {
+                        Level::Quick => "quick",
+                        Level::Full => "full",
+                    },
+                )?;
+                d.set_item("version", rmt_verify::VERSION)?;
             }
             Err(msg) => {
                 // as the CLI: the claim could not run; reported, the others still run
-                d.set_item("id", id)?;
-                d.set_item("title", title)?;
+                d.set_item("id", o.id)?;
+                d.set_item("title", o.title)?;
+                d.set_item("paper", o.paper)?;
                 d.set_item("status", "error")?;
                 d.set_item("error", msg)?;
                 d.set_item("rows", PyList::empty(py))?;
             }
         }
+        d.set_item("seed", budget.seed)?;
+        d.set_item("seed_scheme", SEED_SCHEME)?;
         list.append(d)?;
     }
     Ok(list)
 }
 
-/// The claims (`rmt-verify list`): id, title, statement and the paper's wording where it differs.
+/// The claims (`rmt-verify list --format json`, one dict per claim): id, title, paper pack,
+/// statement, the paper's wording where it differs, the status of the committed full run and the
+/// negative controls.
 #[pyfunction]
-fn claims(py: Python<'_>) -> PyResult<Bound<'_, PyList>> {
+#[pyo3(signature = (paper = None))]
+fn claims(py: Python<'_>, paper: Option<String>) -> PyResult<Bound<'_, PyList>> {
+    let full = theorems::full_run_status();
     let list = PyList::empty(py);
-    for c in theorems::registry() {
-        let d = PyDict::new(py);
-        d.set_item("id", c.id())?;
-        d.set_item("title", c.title())?;
-        d.set_item("statement", c.statement())?;
-        d.set_item("paper_wording", c.paper_wording())?;
-        list.append(d)?;
+    for p in select_packs(paper.as_deref()).map_err(run::to_py)? {
+        for c in (p.claims)() {
+            let d = PyDict::new(py);
+            d.set_item("id", c.id())?;
+            d.set_item("title", c.title())?;
+            d.set_item("paper", c.paper())?;
+            d.set_item("statement", c.statement())?;
+            d.set_item("paper_wording", c.paper_wording())?;
+            let status = full.iter().find(|(id, _)| id == c.id()).map(|s| &s.1);
+            d.set_item("full_run", status)?;
+            let negs: Vec<String> = c
+                .negative_controls()
+                .iter()
+                .map(|n| n.name.clone())
+                .collect();
+            d.set_item("negative_controls", negs)?;
+            list.append(d)?;
+        }
+    }
+    Ok(list)
+}
+
+/// The paper packs (`rmt-verify list --format json`, the `paper` of each pack).
+#[pyfunction]
+fn papers(py: Python<'_>) -> PyResult<Bound<'_, PyList>> {
+    let list = PyList::empty(py);
+    for p in theorems::papers() {
+        let v = serde_json::to_value(p).unwrap_or(serde_json::Value::Null);
+        list.append(convert::json_to_py(py, &v)?)?;
     }
     Ok(list)
 }
@@ -651,6 +721,7 @@ fn _rmt_verify(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(spectrum, m)?)?;
     m.add_function(wrap_pyfunction!(verify, m)?)?;
     m.add_function(wrap_pyfunction!(claims, m)?)?;
+    m.add_function(wrap_pyfunction!(papers, m)?)?;
     m.add_function(wrap_pyfunction!(model_spec, m)?)?;
     m.add_function(wrap_pyfunction!(model_toml, m)?)?;
     m.add("__version__", rmt_verify::VERSION)?;

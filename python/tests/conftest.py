@@ -78,7 +78,7 @@ def cli_error(cli):
 
 def same(py, ref, where="value"):
     """Asserts `py` (Python result: numbers, numpy arrays, lists, dicts) equals `ref` (parsed
-    CLI JSON) to 1e-12 (relative to max(1, |ref|)); JSON null matches NaN/None."""
+    CLI JSON) to 1e-12 (relative to max(1, |ref|)); JSON null matches None, NaN or a list of NaN."""
     if isinstance(ref, dict):
         assert isinstance(py, dict), f"{where}: {type(py)} is not a dict"
         for k, v in ref.items():
@@ -87,6 +87,9 @@ def same(py, ref, where="value"):
         return
     if isinstance(py, np.ndarray):
         py = py.tolist()
+    if ref is None and isinstance(py, list):  # e.g. the interval of a single replicate
+        assert all(isinstance(x, float) and math.isnan(x) for x in py), f"{where}: {py!r} != null"
+        return
     if isinstance(ref, list):
         assert isinstance(py, (list, tuple)), f"{where}: {type(py)} is not a list"
         assert len(py) == len(ref), f"{where}: length {len(py)} != {len(ref)}"

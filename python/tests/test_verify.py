@@ -28,15 +28,23 @@ def test_several_claims_in_paper_order_and_seed(cli):
     same(py, json.loads(out))
 
 
-def test_claims_lists_the_registry(cli):
-    cs = rv.claims()
-    ids = [c["id"] for c in cs]
-    code, out, _ = cli("list")
-    assert code == 0
-    listed = [line.split()[0] for line in out.splitlines() if line and not line.startswith(" ")]
-    assert ids == listed
-    for c in cs:
-        assert set(c) == {"id", "title", "statement", "paper_wording"}
+def test_claims_and_papers_match_list(cli_json):
+    packs = cli_json("list")
+    same(rv.papers(), [p["paper"] for p in packs])
+    ref = [dict(c, paper=p["paper"]["id"]) for p in packs for c in p["claims"]]
+    py = rv.claims()
+    same(py, ref)
+    assert [set(c) for c in py] == [set(c) for c in ref]
+    pid = packs[0]["paper"]["id"]
+    same(rv.claims(pid), [c for c in ref if c["paper"] == pid])
+
+
+def test_paper_pack_selects_claims(cli):
+    pid = rv.papers()[0]["id"]
+    py = rv.verify("lem-hermite", paper=pid)
+    code, out, _ = cli("verify", "--paper", pid, "--claim", "lem-hermite", "--format", "json", "--quiet")
+    same(py, json.loads(out))
+    assert py[0]["paper"] == pid
 
 
 def test_bad_input_raises_the_cli_message(cli_error):
@@ -45,3 +53,9 @@ def test_bad_input_raises_the_cli_message(cli_error):
     assert str(e.value) == cli_error("verify", "--claim", "thm-nonexistent")
     with pytest.raises(ValueError, match="budget"):
         rv.verify("lem-hermite", budget="medium")
+    with pytest.raises(ValueError) as e:
+        rv.verify(paper="no-such-paper")
+    assert str(e.value) == cli_error("verify", "--paper", "no-such-paper")
+    with pytest.raises(ValueError) as e:
+        rv.claims("no-such-paper")
+    assert str(e.value) == cli_error("list", "--paper", "no-such-paper")
