@@ -42,7 +42,9 @@ def test_long_calls_release_the_gil():
 def test_ctrl_c_interrupts_a_long_simulation():
     script = textwrap.dedent(
         """
-        import sys, time
+        import signal, sys, time
+        # a process started in the background may inherit SIGINT ignored: restore Ctrl-C
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         import rmt_verify as rv
         print("ready", flush=True)
         t0 = time.perf_counter()
@@ -58,7 +60,11 @@ def test_ctrl_c_interrupts_a_long_simulation():
     time.sleep(1.5)
     sent = time.perf_counter()
     p.send_signal(signal.SIGINT)
-    out, _ = p.communicate(timeout=120)
+    try:
+        out, _ = p.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        raise
     waited = time.perf_counter() - sent
     assert out.startswith("interrupted"), out
     # back in Python at once (the replicates already started finish in the background); the
