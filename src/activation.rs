@@ -187,6 +187,13 @@ impl Activation {
             && !s.chars().next().is_some_and(|c| c.is_ascii_digit())
             && !s.starts_with('-')
         {
+            // ... unless it is an expression after all (`x-x`, `x-1`).
+            if let Ok(e) = crate::expr::Expr::parse(s) {
+                return Ok(Activation {
+                    name: s.to_string(),
+                    kind: Kind::Expr(e),
+                });
+            }
             return Err(Error::UnknownActivation {
                 name: s.to_string(),
                 known: BUILTIN_NAMES.join(", "),
@@ -228,6 +235,16 @@ impl Activation {
         match &self.kind {
             Kind::Builtin(b) => b.eval(x),
             Kind::Expr(e) => e.eval(x),
+        }
+    }
+
+    /// `f(x)` as sign and log-magnitude, without overflow for expressions
+    /// ([`crate::expr::Node::eval_log`]); built-ins are evaluated directly (none overflows for
+    /// `|x| <= 1e150`).
+    pub fn eval_log(&self, x: f64) -> crate::expr::LogAbs {
+        match &self.kind {
+            Kind::Builtin(b) => crate::expr::LogAbs::from_f64(b.eval(x)),
+            Kind::Expr(e) => e.eval_log(x),
         }
     }
 

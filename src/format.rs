@@ -111,15 +111,10 @@ impl Table {
         out
     }
 
-    /// LaTeX `tabular` (booktabs rules).
+    /// LaTeX `tabular` (booktabs rules). Every header and cell goes through [`latex_escape`],
+    /// so any text compiles (`tests/cli_hardening.rs` runs `pdflatex` on the outputs).
     pub fn to_latex(&self) -> String {
-        let esc = |c: &String| {
-            c.replace('\\', "\\textbackslash{}")
-                .replace('_', "\\_")
-                .replace('%', "\\%")
-                .replace('&', "\\&")
-                .replace('#', "\\#")
-        };
+        let esc = |c: &String| latex_escape(c);
         let cols: String = self
             .headers
             .iter()
@@ -152,6 +147,82 @@ impl Table {
             Format::Latex => self.to_latex(),
         }
     }
+}
+
+/// `s` as LaTeX text that compiles with plain `pdflatex` (no packages beyond the defaults):
+/// the ten special characters become their text commands, `<`, `>`, `|` (which the default
+/// OT1 font encoding would typeset as other glyphs) too, the Greek letters and symbols used in
+/// the tool's labels become `\ensuremath{...}`, superscript digits `\textsuperscript{...}`, and
+/// any other non-ASCII character its code point (`[U+2A01]`). Control characters become spaces.
+pub fn latex_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for ch in s.chars() {
+        let math = |m: &str| format!("\\ensuremath{{{m}}}");
+        let rep: String = match ch {
+            '\\' => "\\textbackslash{}".into(),
+            '&' | '%' | '$' | '#' | '_' | '{' | '}' => format!("\\{ch}"),
+            '~' => "\\textasciitilde{}".into(),
+            '^' => "\\textasciicircum{}".into(),
+            '<' => "\\textless{}".into(),
+            '>' => "\\textgreater{}".into(),
+            '|' => "\\textbar{}".into(),
+            c if c.is_ascii_control() => " ".into(),
+            c if c.is_ascii() => c.to_string(),
+            '§' => "\\S{}".into(),
+            '–' => "--".into(),
+            '—' => "---".into(),
+            '‘' | '’' => "'".into(),
+            '“' => "``".into(),
+            '”' => "''".into(),
+            '·' => math("\\cdot"),
+            '±' => math("\\pm"),
+            '×' => math("\\times"),
+            '−' => math("-"),
+            '≤' => math("\\le"),
+            '≥' => math("\\ge"),
+            '≠' => math("\\ne"),
+            '≈' => math("\\approx"),
+            '∞' => math("\\infty"),
+            '→' => math("\\to"),
+            '√' => math("\\surd"),
+            '‖' => math("\\|"),
+            '⟂' => math("\\perp"),
+            'α' => math("\\alpha"),
+            'β' => math("\\beta"),
+            'γ' => math("\\gamma"),
+            'δ' => math("\\delta"),
+            'ε' => math("\\varepsilon"),
+            'η' => math("\\eta"),
+            'λ' => math("\\lambda"),
+            'μ' => math("\\mu"),
+            'ν' => math("\\nu"),
+            'ξ' => math("\\xi"),
+            'π' => math("\\pi"),
+            'ρ' => math("\\rho"),
+            'σ' => math("\\sigma"),
+            'τ' => math("\\tau"),
+            'φ' => math("\\phi"),
+            'ψ' => math("\\psi"),
+            'ω' => math("\\omega"),
+            'Γ' => math("\\Gamma"),
+            'Δ' => math("\\Delta"),
+            'Λ' => math("\\Lambda"),
+            'Σ' => math("\\Sigma"),
+            'Φ' => math("\\Phi"),
+            'Ψ' => math("\\Psi"),
+            'Ω' => math("\\Omega"),
+            'Ē' => math("\\bar{E}"),
+            'ᵀ' => "\\textsuperscript{T}".into(),
+            '⁻' => "\\textsuperscript{-}".into(),
+            '₊' => math("_+"),
+            c => match "⁰¹²³⁴⁵⁶⁷⁸⁹".chars().position(|d| d == c) {
+                Some(d) => format!("\\textsuperscript{{{d}}}"),
+                None => format!("[U+{:04X}]", u32::from(c)),
+            },
+        };
+        out.push_str(&rep);
+    }
+    out
 }
 
 fn looks_numeric(s: &str) -> bool {
@@ -196,6 +267,33 @@ mod tests {
         assert!(t.to_markdown().starts_with("| name | value |\n|---|---|\n"));
         assert_eq!(t.to_csv(), "name,value\nrelu,0.5\na_b,-1.25\n");
         assert!(t.to_latex().contains("a\\_b & -1.25 \\\\"));
+    }
+
+    // Issue 10: `sigma2 = nu - a1^2 &` was emitted raw into a table cell.
+    #[test]
+    fn latex_escapes_every_special_character() {
+        assert_eq!(
+            latex_escape("sigma2 = nu - a1^2 &"),
+            "sigma2 = nu - a1\\textasciicircum{}2 \\&"
+        );
+        assert_eq!(
+            latex_escape(r"\ { } $ # % _ ~ < > |"),
+            r"\textbackslash{} \{ \} \$ \# \% \_ \textasciitilde{} \textless{} \textgreater{} \textbar{}"
+        );
+        assert_eq!(
+            latex_escape("±ν²"),
+            r"\ensuremath{\pm}\ensuremath{\nu}\textsuperscript{2}"
+        );
+        assert_eq!(latex_escape("a\tb\u{2A01}"), "a b[U+2A01]");
+        // Nothing special survives: no unescaped specials, only ASCII.
+        let all: String = (32u8..127).map(char::from).collect();
+        let e = latex_escape(&all);
+        assert!(e.is_ascii());
+        for (i, ch) in e.char_indices() {
+            if "&%$#_^~".contains(ch) {
+                assert!(e[..i].ends_with('\\'), "unescaped {ch} in {e}");
+            }
+        }
     }
 
     #[test]

@@ -12,6 +12,7 @@
 //! * [`gemm_blocked`]: `C = alpha A B` by column blocks of `C`;
 //! * [`sym_eigen`]: symmetric eigendecomposition (from the lower triangle; faer's parallel path
 //!   with a fixed 2-way split, which partitions by that count and not by the pool size);
+//! * [`llt_solve_seq`]: SPD solve by a sequential Cholesky factorisation (RAF kernel ridge);
 //! * [`mem_available_bytes`]: `MemAvailable` from `/proc/meminfo` (fallback 24 GiB).
 
 use crate::error::{Error, Result};
@@ -190,12 +191,25 @@ pub fn mirror_lower_par(c: MatMut<'_, f64>) {
 
 /// `C = alpha A B` computed by fixed column blocks of `C`, each block sequential.
 pub fn gemm_blocked(c: MatMut<'_, f64>, a: MatRef<'_, f64>, b: MatRef<'_, f64>, alpha: f64) {
+    gemm_blocked_acc(c, a, b, alpha, false);
+}
+
+/// `C = alpha A B` (`add = false`) or `C += alpha A B` (`add = true`) by fixed column blocks of
+/// `C`, each block sequential.
+pub fn gemm_blocked_acc(
+    c: MatMut<'_, f64>,
+    a: MatRef<'_, f64>,
+    b: MatRef<'_, f64>,
+    alpha: f64,
+    add: bool,
+) {
     assert!(c.nrows() == a.nrows() && c.ncols() == b.ncols() && a.ncols() == b.nrows());
+    let acc = if add { Accum::Add } else { Accum::Replace };
     col_blocks(c, GEMM_BLOCK)
         .into_par_iter()
         .for_each(|(j0, blk)| {
             let w = blk.ncols();
-            matmul(blk, Accum::Replace, a, b.subcols(j0, w), alpha, Par::Seq);
+            matmul(blk, acc, a, b.subcols(j0, w), alpha, Par::Seq);
         });
 }
 
@@ -272,6 +286,47 @@ pub fn sym_eigen(a: MatRef<'_, f64>, vectors: bool) -> Result<(Vec<f64>, Option<
     Ok((vals, u))
 }
 
+/// Solves `A X = B` for a symmetric positive definite `a` (read from its lower triangle and
+/// overwritten by its Cholesky factor), `b` overwritten by `X`. faer's `cholesky_in_place` and
+/// triangular solves with `Par::Seq`: the result does not depend on the thread count (callers
+/// parallelise over replicates). A non-positive pivot is an [`Error::Linalg`].
+pub fn llt_solve_seq(mut a: MatMut<'_, f64>, b: MatMut<'_, f64>) -> Result<()> {
+    use faer::dyn_stack::{MemBuffer, MemStack};
+    use faer::linalg::cholesky::llt::{factor, solve};
+    let n = a.nrows();
+    if a.ncols() != n || b.nrows() != n {
+        return Err(Error::Linalg {
+            op: "Cholesky solve".into(),
+            detail: format!(
+                "matrix {} x {}, right-hand side {} x {}",
+                n,
+                a.ncols(),
+                b.nrows(),
+                b.ncols()
+            ),
+        });
+    }
+    let mut mem = MemBuffer::new(factor::cholesky_in_place_scratch::<f64>(
+        n,
+        Par::Seq,
+        Default::default(),
+    ));
+    factor::cholesky_in_place(
+        a.as_mut(),
+        Default::default(),
+        Par::Seq,
+        MemStack::new(&mut mem),
+        Default::default(),
+    )
+    .map_err(|e| Error::Linalg {
+        op: "Cholesky factorisation".into(),
+        detail: format!("{e:?} (matrix not positive definite)"),
+    })?;
+    let mut mem = MemBuffer::new(solve::solve_in_place_scratch::<f64>(n, b.ncols(), Par::Seq));
+    solve::solve_in_place(a.as_ref(), b, Par::Seq, MemStack::new(&mut mem));
+    Ok(())
+}
+
 /// Bytes of memory the machine can still give (`MemAvailable` of `/proc/meminfo`), or 24 GiB
 /// when that cannot be read.
 pub fn mem_available_bytes() -> u64 {
@@ -337,6 +392,20 @@ mod tests {
         // Same products up to summation order: eps x inner dimension x entry scale.
         assert!((&c - &full).norm_max() < 1e-13 * 37.0);
         assert!((&d - &d_ref).norm_max() < 1e-13 * 300.0);
+    }
+
+    #[test]
+    fn cholesky_solve_matches_the_product() {
+        let a = test_mat(30, 40);
+        let g = a.transpose() * &a + Mat::<f64>::identity(40, 40);
+        let x = Mat::<f64>::from_fn(40, 2, |i, j| (i + 3 * j) as f64 / 40.0);
+        let mut b = &g * &x;
+        let mut f = g.clone();
+        llt_solve_seq(f.as_mut(), b.as_mut()).unwrap();
+        assert!((&b - &x).norm_max() < 1e-12 * 40.0);
+        let mut bad = -Mat::<f64>::identity(3, 3);
+        let mut r = Mat::<f64>::zeros(3, 1);
+        assert!(llt_solve_seq(bad.as_mut(), r.as_mut()).is_err());
     }
 
     #[test]

@@ -19,7 +19,7 @@
 //! [`AttentionParams::from_activation`] (zero diagonal) or [`crate::theory::ridge_point`].
 
 use crate::activation::Activation;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::format::{sci, Table};
 use crate::hermite::{hermite_coeffs, HermiteCoeffs};
 use crate::model::{Diag, ModelKind, ModelSpec, SimConfig};
@@ -35,7 +35,7 @@ pub const SNRS: [f64; 6] = [0.0, 0.5, 1.0, 2.0, 4.0, 8.0];
 /// Gamma of the SNR sweep (the attention figures use the same value).
 pub const GAMMA_REF: f64 = 1e-2;
 /// Gammas of the Monte Carlo spot check.
-pub const SPOT_GAMMAS: [f64; 3] = [1e-2, 1e-1, 1.0];
+pub const SPOT_GAMMAS: &[f64] = &[1e-2, 1e-1, 1.0];
 /// Weight configurations of the report: `(label, w_K, w_Q)`.
 pub const WEIGHTS: [(&str, &[f64], &[f64]); 2] =
     [("w = 0", &[0.0], &[0.0]), ("aligned", &[1.0], &[1.0])];
@@ -256,9 +256,28 @@ fn compare(
 pub fn check_activation(spec: &str, opts: &ReportOptions) -> Result<ActivationReport> {
     let act = Activation::parse(spec)?;
     let tanh = Activation::parse("tanh")?;
+    if opts.model.as_ref().is_some_and(|m| m.is_softmax()) {
+        return Err(crate::error::Error::param(
+            "attention.normalize",
+            "softmax",
+            "check-activation compares entry-wise activations; a softmax model has none \
+             (docs/variants.md §2)",
+        ));
+    }
     crate::error::require_positive("c", opts.c)?;
     crate::error::require_nonnegative("snr", opts.snr)?;
     let hermite = hermite_coeffs(&act, HERMITE_ORDER)?;
+    if hermite.nu == 0.0 {
+        // Psi_c(gamma/nu) would be evaluated at t = inf: say what it means instead.
+        return Err(Error::Activation {
+            name: act.name().into(),
+            reason: format!(
+                "it is constant under N(0,1) (nu = E (f - E f)^2 = 0, mean {}): the centred \
+                 activation is zero, so there is nothing to learn",
+                sci(hermite.mean, 6)
+            ),
+        });
+    }
     let a1_err = hermite
         .errors
         .get(1)

@@ -65,6 +65,11 @@ named_claims! {
     cor_random_inputs => "cor-random-inputs",
     cor_alignment => "cor-alignment",
     cor_a1_zero => "cor-a1-zero",
+    rem_softmax => "rem-softmax",
+    open_skip => "open-skip",
+    open_correlated_tokens => "open-correlated-tokens",
+    ext_multihead_equivalent => "ext-multihead-equivalent",
+    ext_multihead_what_heads_buy => "ext-multihead-what-heads-buy",
 }
 
 #[test]

@@ -206,7 +206,13 @@ fn model_file_errors_name_the_key_and_exit_2() {
     std::fs::create_dir_all(&dir).unwrap();
     let cases: &[(&str, &str)] = &[
         ("[signal]\nmeanz = [[1.0]]\n[[heads]]\nactivation = \"tanh\"", "meanz"),
-        ("[[heads]]\nactivation = \"tanh\"\n[attention]\nskip = 0.5", "attention.skip"),
+        // softmax with a skip connection: simulate runs it, theory has no equivalent
+        (
+            "[[heads]]\n[attention]\nnormalize = \"softmax\"\nskip = 0.5",
+            "attention.skip",
+        ),
+        // softmax needs n and p (gamma map, mask correction)
+        ("[[heads]]\n[attention]\nnormalize = \"softmax\"", "n and p"),
         ("[[heads]]\nactivation = \"tanh\"\n[tokens]\nar1 = 1.5", "tokens.ar1"),
         ("[signal]\nmeans = [[1.0]]\nlabels = \"classes\"\nproportions = [1.0]\ntarget = [1.0]\n[[heads]]\nactivation = \"tanh\"", "not centred"),
         ("kind = \"attention\"", "heads"),

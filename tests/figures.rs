@@ -8,15 +8,23 @@ fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_rmt-verify"))
 }
 
-const IDS: [&str; 8] = [
+const IDS: [&str; 16] = [
     "fig1a",
     "fig1b",
     "fig1c",
     "att-gamma",
     "att-p",
     "att-snr",
+    "att-heads",
     "spec-kernel",
     "spec-gram",
+    "raf-alpha",
+    "raf-tradeoff",
+    "raf-rates",
+    "raf-phase",
+    "att-softmax",
+    "att-skip",
+    "att-correlated",
 ];
 
 #[test]

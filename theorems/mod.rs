@@ -21,6 +21,7 @@ macro_rules! packs {
 
 packs! {
     attention,
+    raf,
 }
 
 /// All claims of all packs, pack by pack, in paper order.

@@ -1,8 +1,10 @@
 //! `rmt-verify check-activation ACTIVATION [--c C] [--snr S] [--out DIR] [--quick]`: the
 //! activation report of [`rmt_verify::report`] ("would this activation memorize better than tanh
 //! in this model?"), printed as markdown; with `--out`, also written to `DIR/report.md` and
-//! `DIR/<name>.svg` (plus the figure's CSV/MD/TeX). Exit 0 when the Monte Carlo spot check
-//! holds, 1 when it does not, 2 on error.
+//! `DIR/<name>.svg` (plus the figure's CSV/MD/TeX). `check-activation --heads f1,f2,...`: the
+//! head-set report of [`rmt_verify::report_heads`] ("would these heads together memorize better
+//! than one head?"). Exit 0 when the Monte Carlo spot check holds, 1 when it does not, 2 on
+//! error.
 
 use rmt_verify::figures::write_plots;
 use rmt_verify::report::{check_activation, ReportOptions};
@@ -14,7 +16,12 @@ use std::process::ExitCode;
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Activation: built-in name (tanh, relu, sign, cos, ...) or expression in x (`x*tanh(x)`).
-    pub activation: String,
+    #[arg(required_unless_present = "heads", conflicts_with = "heads")]
+    pub activation: Option<String>,
+    /// A set of head activations to compare against one head (`tanh,cos`; commas inside
+    /// parentheses belong to an expression), concatenated and summed (docs/multihead.md).
+    #[arg(long, allow_hyphen_values = true)]
+    pub heads: Option<String>,
     /// Aspect ratio c = p/n.
     #[arg(long, default_value_t = 0.25, allow_hyphen_values = true)]
     pub c: f64,
@@ -75,7 +82,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         seed: args.seed,
         ..ReportOptions::default()
     };
-    let report = check_activation(&args.activation, &opts)?;
+    if let Some(list) = &args.heads {
+        return run_heads(list, &args, &opts);
+    }
+    let Some(activation) = args.activation.as_deref() else {
+        anyhow::bail!("give an ACTIVATION or --heads");
+    };
+    let report = check_activation(activation, &opts)?;
     let md = report.to_markdown();
     // a closed pipe (`| head`) is not an error: the report is still written with --out
     if let Err(e) = std::io::stdout().lock().write_all(md.as_bytes()) {
@@ -89,6 +102,43 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         let written = write_plots(
             &name,
             &format!("check-activation {}", report.activation.name()),
+            &plots,
+            dir,
+        )?;
+        let path = dir.join("report.md");
+        std::fs::write(&path, &md)
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+        eprintln!("wrote {}", path.display());
+        for p in written {
+            eprintln!("wrote {}", p.display());
+        }
+    }
+    Ok(if report.spot_holds() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn run_heads(list: &str, args: &Args, opts: &ReportOptions) -> anyhow::Result<ExitCode> {
+    let acts = super::model_args::split_heads(list)?
+        .iter()
+        .map(|n| rmt_verify::Activation::parse(n))
+        .collect::<Result<Vec<_>, _>>()?;
+    let report = rmt_verify::report_heads::check_heads(&acts, opts)?;
+    let md = report.to_markdown();
+    if let Err(e) = std::io::stdout().lock().write_all(md.as_bytes()) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            return Err(e.into());
+        }
+    }
+    if let Some(dir) = &args.out {
+        let names: Vec<String> = acts.iter().map(|a| stem(a.name())).collect();
+        let name = format!("heads_{}", names.join("_"));
+        let plots = report.plots()?;
+        let written = write_plots(
+            &name,
+            &format!("check-activation --heads {list}"),
             &plots,
             dir,
         )?;

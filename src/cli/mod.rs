@@ -7,6 +7,8 @@ mod check_activation;
 mod figure;
 mod hermite;
 mod model_args;
+mod raf;
+mod shard;
 mod simulate;
 mod spectrum;
 mod theory;
@@ -39,6 +41,10 @@ enum Command {
     Figure(figure::Args),
     /// Report on a new activation: Hermite data, assumptions, predicted errors, MC spot check.
     CheckActivation(check_activation::Args),
+    /// The Rules-and-Facts paper (arXiv 2603.25579): theory, Monte Carlo, activation report.
+    Raf(raf::Args),
+    /// Merge the JSON-lines shards of `simulate --shard I/N` and print what one run prints.
+    Merge(shard::MergeArgs),
 }
 
 /// Dispatches to the subcommand.
@@ -52,5 +58,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Spectrum(a) => spectrum::run(a),
         Command::Figure(a) => figure::run(a),
         Command::CheckActivation(a) => check_activation::run(a),
+        Command::Raf(a) => raf::run(a),
+        Command::Merge(a) => shard::run_merge(a),
     }
 }

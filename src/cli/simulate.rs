@@ -34,26 +34,50 @@ pub struct Args {
     /// No progress bar.
     #[arg(long)]
     quiet: bool,
+    /// Run only part I of N of the replicates (1 <= I <= N) and write it as JSON lines, for
+    /// `rmt-verify merge` (docs/sharding.md).
+    #[arg(long, value_name = "I/N")]
+    shard: Option<String>,
 }
 
 fn num(x: f64) -> serde_json::Value {
     serde_json::Number::from_f64(x).map_or(serde_json::Value::Null, serde_json::Value::Number)
 }
 
-/// Runs the subcommand.
-pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let cfg = SimConfig {
+/// The configuration the arguments describe.
+pub fn config(args: &Args) -> anyhow::Result<SimConfig> {
+    Ok(SimConfig {
         spec: args.model.spec()?,
         n: args.n,
         p: args.p,
         gammas: parse_gammas(&args.gamma)?,
         seeds: args.seeds,
         seed: args.seed,
-    };
+    })
+}
+
+/// Runs the subcommand.
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let cfg = config(&args)?;
+    if let Some(sh) = &args.shard {
+        let (i, k) = super::shard::parse_shard(sh)?;
+        super::shard::write_simulate_shard(&cfg, i, k)?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let progress = !args.quiet && std::io::stderr().is_terminal();
     let t0 = std::time::Instant::now();
     let res = simulate(&cfg, progress)?;
     let seconds = t0.elapsed().as_secs_f64();
+    print_result(&cfg, &res, seconds, args.format)
+}
+
+/// Prints a run as `simulate` does (`seconds`: the wall time reported in the header / JSON).
+pub fn print_result(
+    cfg: &SimConfig,
+    res: &rmt_verify::monte_carlo::SimResult,
+    seconds: f64,
+    format: Format,
+) -> anyhow::Result<ExitCode> {
     // One replicate: no standard error (null in JSON, `-` in tables), not an error.
     let single = res.replicates.len() < 2;
     let se = |x: f64| {
@@ -64,7 +88,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
     };
     let se_txt = |x: f64, d: usize| if single { "-".to_string() } else { sci(x, d) };
-    match args.format {
+    match format {
         Format::Json => {
             let points: Vec<serde_json::Value> = res
                 .points

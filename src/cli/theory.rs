@@ -1,10 +1,12 @@
-//! `rmt-verify theory`: deterministic equivalents along a gamma list (ridge closed form or the
-//! attention pencil), with the solver status of every point.
+//! `rmt-verify theory`: deterministic equivalents along a gamma list (ridge closed form, the
+//! attention pencil, a variant's equivalent, `docs/variants.md`, or the multi-head equivalent,
+//! `docs/multihead.md`), with the solver status of every point. `--n --p` evaluates at finite
+//! sizes (needed by the softmax and AR(1) tokens); `--c` in the proportional limit.
 
 use super::model_args::{model_json, ModelArgs};
 use rmt_verify::format::{sci, Format, Table};
-use rmt_verify::model::ModelKind;
-use rmt_verify::theory::{model_path, parse_gammas, AttentionParams, TheoryPoint};
+use rmt_verify::heads::HeadStats;
+use rmt_verify::theory::{equivalent, parse_gammas, Dims, Standing, TheoryPoint};
 use rmt_verify::Error;
 use std::process::ExitCode;
 
@@ -44,27 +46,77 @@ pub fn resolve_c(c: Option<f64>, n: Option<f64>, p: Option<f64>) -> Result<f64, 
     rmt_verify::error::require_positive("c", c)
 }
 
+/// `Dims` from --c or --n/--p: whole `n, p` give finite sizes, anything else the ratio.
+pub fn resolve_dims(c: Option<f64>, n: Option<f64>, p: Option<f64>) -> Result<Dims, Error> {
+    let ratio = resolve_c(c, n, p)?;
+    Ok(match (n, p) {
+        (Some(n), Some(p))
+            if n.fract() == 0.0
+                && p.fract() == 0.0
+                && n <= usize::MAX as f64
+                && p <= usize::MAX as f64 =>
+        {
+            Dims::Sizes {
+                n: n as usize,
+                p: p as usize,
+            }
+        }
+        _ => Dims::Ratio(ratio),
+    })
+}
+
 /// Runs the subcommand.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let c = resolve_c(args.c, args.n, args.p)?;
+    let dims = resolve_dims(args.c, args.n, args.p)?;
+    let c = dims.c()?;
     let spec = args.model.spec()?;
     let gammas = parse_gammas(&args.gamma)?;
-    let points: Vec<TheoryPoint> = model_path(&spec, c, &gammas)?;
-    let params = match spec.kind {
-        ModelKind::Ridge => None,
-        _ => Some(AttentionParams::from_spec(&spec, c)?),
+    let eq = equivalent(&spec, dims)?;
+    let points: Vec<TheoryPoint> = eq.path(&gammas)?;
+    let params = eq.attention_params();
+    // several heads: per-head constants, the Wigner covariance S and rank(G) (docs/multihead.md §2)
+    let heads = eq.multihead_params();
+    let rank = match heads {
+        Some(_) => {
+            let acts: Vec<_> = spec
+                .heads
+                .iter()
+                .filter_map(|h| h.activation.as_ref())
+                .collect();
+            Some(HeadStats::of(&acts)?.rank()?)
+        }
+        None => None,
     };
     let converged = points.iter().all(|p| p.converged);
+    let sizes = match dims {
+        Dims::Sizes { n, p } => Some((n, p)),
+        Dims::Ratio(_) => None,
+    };
     match args.format {
         Format::Json => {
             let mut v = serde_json::json!({
                 "c": c,
-                "a1": params.as_ref().map(|p| p.a1), "nu": params.as_ref().map(|p| p.nu),
-                "s": params.as_ref().map(|p| p.s),
+                "n": sizes.map(|s| s.0), "p": sizes.map(|s| s.1),
+                "a1": params.map(|p| p.a1), "nu": params.map(|p| p.nu),
+                "s": params.map(|p| p.s),
+                "equivalent": eq.mapping, "standing": eq.standing,
+                "gamma_scale": eq.gamma_scale,
                 "converged": converged, "version": rmt_verify::VERSION, "points": points,
             });
             if let Some(o) = v.as_object_mut() {
                 o.extend(model_json(&spec));
+                if let Some(m) = heads {
+                    let h = m.heads();
+                    let cov: Vec<Vec<f64>> =
+                        (0..h).map(|i| m.cov[i * h..(i + 1) * h].to_vec()).collect();
+                    o.insert(
+                        "heads".into(),
+                        serde_json::json!({
+                            "a1": m.a1, "s": m.s, "wigner_cov": cov, "gram_rank": rank,
+                            "combine": spec.attention.combine,
+                        }),
+                    );
+                }
             }
             println!("{}", serde_json::to_string_pretty(&v)?);
         }
@@ -90,11 +142,40 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 ]);
             }
             if f == Format::Table {
-                let extra = params
-                    .as_ref()
+                let mut extra = params
                     .map(|p| format!(" a1={:.6} nu={:.6} s={:.6}", p.a1, p.nu, p.s))
                     .unwrap_or_default();
-                println!("# {} c={c}{extra}", spec.describe());
+                if let Some(m) = heads {
+                    let h = m.heads();
+                    // quadrature noise (|x| < 1e-12, e.g. a1 of cos) shown as 0
+                    let fmt = |v: &[f64]| {
+                        v.iter()
+                            .map(|&x| format!("{:.6}", if x.abs() < 1e-12 { 0.0 } else { x }))
+                            .collect::<Vec<_>>()
+                            .join(",")
+                    };
+                    let rows: Vec<String> = (0..h)
+                        .map(|i| format!("[{}]", fmt(&m.cov[i * h..(i + 1) * h])))
+                        .collect();
+                    extra = format!(
+                        " a1=[{}] s=[{}] S=[{}] rank(G)={}",
+                        fmt(&m.a1),
+                        fmt(&m.s),
+                        rows.join(","),
+                        rank.unwrap_or(0)
+                    );
+                }
+                let size = sizes
+                    .map(|(n, p)| format!(" n={n} p={p}"))
+                    .unwrap_or_default();
+                println!("# {} c={c}{size}{extra}", spec.describe());
+                let variant = spec.is_softmax()
+                    || spec.skip().is_some()
+                    || spec.tokens.ar1 != 0.0
+                    || spec.tokens.label_blocks.is_some();
+                if variant || eq.standing == Standing::Conjecture {
+                    println!("# {}", eq.mapping);
+                }
             }
             print!("{}", t.render(f));
         }

@@ -30,5 +30,5 @@ pub use policy::{Measured, Scale, Tol};
 pub use seeds::{fnv1a64, seed_for, SEED_SCHEME};
 pub use sweep::{
     allow_no_convergence, model_theory, paired, Block, Check, Evidence, Exec, Fixed, Outcome,
-    Quantity, ReplicatePolicy, Sweep, TheoryFn, SLOPE_CAVEAT,
+    Precision, Quantity, ReplicatePolicy, Sweep, TheoryFn, SLOPE_CAVEAT,
 };

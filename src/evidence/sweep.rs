@@ -149,6 +149,122 @@ impl ReplicatePolicy for Fixed {
     }
 }
 
+/// Fixed precision: draw replicates in batches until the standard error of every watched
+/// quantity at every gamma is at most `rel * |mean| + abs` (the row's resolution target), never
+/// fewer than the floor nor more than the cap.
+///
+/// * floor `= max(2, min_floor, ceil(floor_frac * planned))`, cap `= max(floor, ceil(cap_frac *
+///   planned))`,
+///   with `planned` the claim's grid count at that size;
+/// * checkpoints at floor, floor + batch, floor + 2 batch, ... (the last batch cut at the cap):
+///   replicate `r` always has the same seed stream, and the decision at a checkpoint is a
+///   function of the replicates `0..m` alone, so the result is bit-identical for any thread count
+///   and equals one fixed run of the final count;
+/// * the rule reads ONLY the spread and the magnitude of the replicates (mean and SE of the
+///   Monte Carlo values), never the theory: a rule that stopped when the row "looked fine"
+///   (mean close to the theory) would stop early on lucky draws and keep drawing on unlucky
+///   ones, an optional-stopping bias toward `Holds` that a verifier must not have. Here the
+///   replicate count is independent of the theory, so a negative control (a wrong theory) gets
+///   exactly the replicates the right theory would get, and must still fail on them.
+#[derive(Clone, Debug)]
+pub struct Precision {
+    /// Relative SE target (fraction of `|mean|`).
+    pub rel: f64,
+    /// Absolute SE target added to the relative one (guards means near zero).
+    pub abs: f64,
+    /// Floor as a fraction of the grid's count.
+    pub floor_frac: f64,
+    /// Absolute floor: an SE estimated from fewer replicates is too noisy to stop on (stopping
+    /// when the estimated SE happens to be small selects underestimates of it).
+    pub min_floor: usize,
+    /// Cap as a multiple of the grid's count.
+    pub cap_frac: f64,
+    /// Replicates per batch after the floor.
+    pub batch: usize,
+    /// The quantities whose SE is watched.
+    pub quantities: Vec<Quantity>,
+}
+
+impl Precision {
+    /// SE target `rel * |mean| + abs` on `E`; floor half the grid (at least 6), cap twice it,
+    /// batches of 4.
+    pub fn new(rel: f64, abs: f64) -> Precision {
+        Precision {
+            rel,
+            abs,
+            floor_frac: 0.5,
+            min_floor: 6,
+            cap_frac: 2.0,
+            batch: 4,
+            quantities: vec![Quantity::E],
+        }
+    }
+
+    /// With floor and cap as fractions of the grid's count.
+    pub fn bounds(mut self, floor_frac: f64, cap_frac: f64) -> Precision {
+        self.floor_frac = floor_frac;
+        self.cap_frac = cap_frac;
+        self
+    }
+
+    /// Watching these quantities.
+    pub fn watch(mut self, quantities: &[Quantity]) -> Precision {
+        self.quantities = quantities.to_vec();
+        self
+    }
+
+    /// `(floor, cap)` for a grid count `planned`.
+    pub fn floor_cap(&self, planned: usize) -> (usize, usize) {
+        let floor = ((self.floor_frac * planned as f64).ceil() as usize)
+            .max(self.min_floor)
+            .max(2);
+        let cap = ((self.cap_frac * planned as f64).ceil() as usize).max(floor);
+        (floor, cap)
+    }
+
+    /// Whether the replicates drawn reach the target (spread only; see the type's docs).
+    pub fn reached(&self, drawn: &[ReplicateResult]) -> bool {
+        let Some(first) = drawn.first() else {
+            return false;
+        };
+        (0..first.e.len()).all(|k| {
+            self.quantities.iter().all(|&q| {
+                let v: Vec<f64> = drawn.iter().map(|r| q.replicate(r, k)).collect();
+                let s = monte_carlo::summarize(&v);
+                // A NaN SE (or mean) never reaches the target: draw to the cap.
+                s.se <= self.rel * s.mean.abs() + self.abs
+            })
+        })
+    }
+}
+
+impl ReplicatePolicy for Precision {
+    fn initial(&self, planned: usize) -> usize {
+        self.floor_cap(planned).0
+    }
+    fn more(&self, planned: usize, drawn: &[ReplicateResult]) -> usize {
+        let (_, cap) = self.floor_cap(planned);
+        if drawn.len() >= cap || self.reached(drawn) {
+            0
+        } else {
+            self.batch.max(1).min(cap - drawn.len())
+        }
+    }
+    fn describe(&self) -> String {
+        let q: Vec<&str> = self.quantities.iter().map(|q| q.name()).collect();
+        format!(
+            "fixed precision: SE({}) <= {}*|mean| + {} at every gamma, floor {}x the grid (at least {}), cap {}x, batches of {}",
+            q.join(","),
+            self.rel,
+            self.abs,
+            self.floor_frac,
+            self.min_floor,
+            self.cap_frac,
+            self.batch
+        )
+    }
+}
+
 /// How independent rows (a sweep at one size) are run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Exec {
@@ -592,6 +708,102 @@ mod tests {
             assert_eq!(a.e, b.e);
         }
         assert_eq!(m.points[1].e.mean, one.points[1].e.mean);
+    }
+
+    #[test]
+    fn fixed_precision_stops_on_spread_only_and_is_thread_count_invariant() {
+        let sweep = ridge_sweep("p");
+        let b = Budget::quick();
+        // A loose target is reached at the floor; an impossible one runs to the cap.
+        let loose = Precision {
+            min_floor: 2,
+            ..Precision::new(10.0, 0.0).bounds(0.5, 2.0)
+        };
+        let tight = Precision {
+            min_floor: 2,
+            ..Precision::new(0.0, 0.0).bounds(0.5, 2.0)
+        };
+        let ev = Evidence::new("t", &b).with_exec(Exec::Sequential);
+        assert_eq!(
+            ev.clone()
+                .with_replicates(loose)
+                .measure(&sweep, 32, 8)
+                .unwrap()
+                .replicates
+                .len(),
+            4
+        );
+        let capped = ev
+            .clone()
+            .with_replicates(tight.clone())
+            .measure(&sweep, 32, 8)
+            .unwrap();
+        assert_eq!(capped.replicates.len(), 16);
+        // A middle target stops in between, at the same count and bits with 1, 2 and 3 threads,
+        // and equals one fixed run of that count.
+        let mid = tight.clone();
+        let se_at = |m: usize, k: usize| {
+            let v: Vec<f64> = capped.replicates[..m].iter().map(|r| r.e[k]).collect();
+            monte_carlo::summarize(&v).se
+        };
+        // Reached at the checkpoint of 12 replicates at the latest (checkpoints 4, 8, 12, 16).
+        let mid = Precision {
+            abs: se_at(12, 0).max(se_at(12, 1)) * 1.0000001,
+            ..mid
+        }
+        .watch(&[Quantity::E]);
+        let runs: Vec<SimResult> = [1, 2, 3]
+            .iter()
+            .map(|&t| {
+                let pool = rayon::ThreadPoolBuilder::new()
+                    .num_threads(t)
+                    .build()
+                    .unwrap();
+                pool.install(|| {
+                    ev.clone()
+                        .with_replicates(mid.clone())
+                        .measure(&sweep, 32, 8)
+                        .unwrap()
+                })
+            })
+            .collect();
+        let m = runs[0].replicates.len();
+        assert!([4, 8, 12].contains(&m), "stopped at {m}");
+        for r in &runs[1..] {
+            assert_eq!(r.replicates.len(), m);
+            assert_eq!(
+                r.points[0].e.mean.to_bits(),
+                runs[0].points[0].e.mean.to_bits()
+            );
+            assert_eq!(r.points[1].e.se.to_bits(), runs[0].points[1].e.se.to_bits());
+        }
+        let one = ev.measure(&sweep, 32, m).unwrap();
+        assert_eq!(
+            one.points[1].e.mean.to_bits(),
+            runs[0].points[1].e.mean.to_bits()
+        );
+        // The count does not depend on the theory: the policy never sees it (its inputs are the
+        // replicates only), so a wrong theory is judged on the same replicates.
+        let checks = [Check::new(Quantity::E, Tol::rel(4.0, 1.0, 1.0))];
+        let wrong = |s: &Sweep| {
+            model_theory(s).map(|v| {
+                v.into_iter()
+                    .map(|mut t| {
+                        t.e *= 2.0;
+                        t
+                    })
+                    .collect()
+            })
+        };
+        let pev = ev.clone().with_replicates(mid.clone());
+        let good = pev
+            .sweep(std::slice::from_ref(&sweep), &checks, &model_theory)
+            .unwrap();
+        let bad = pev.sweep(&[sweep], &checks, &wrong).unwrap();
+        for (g, b) in good.runs[0].iter().zip(&bad.runs[0]) {
+            assert_eq!(g.replicates.len(), b.replicates.len());
+        }
+        assert!(bad.rows().iter().any(|r| r.status == Status::Fails));
     }
 
     #[test]

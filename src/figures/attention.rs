@@ -41,14 +41,22 @@ pub const ATT_SNR: FigureSpec = FigureSpec {
 };
 
 /// The activations of the attention figures, one panel each.
-pub const ACTIVATIONS: [&str; 4] = ["tanh", "relu", "sign", "cos"];
+pub const ACTIVATIONS: &[&str] = &["tanh", "relu", "sign", "cos"];
 
-/// The weight configurations `(label, w_K, w_Q)` on the basis `(e1, e2, ...)`.
-pub const WEIGHTS: [(&str, &[f64], &[f64]); 4] = [
-    ("w = 0", &[0.0], &[0.0]),
-    ("aligned w_K = w_Q = e1", &[1.0], &[1.0]),
-    ("orthogonal w_K = w_Q = e2", &[0.0, 1.0], &[0.0, 1.0]),
-    ("mismatched w_K = e1, w_Q = e2", &[1.0], &[0.0, 1.0]),
+/// The weight configurations `(label, w_K, w_Q)` on `(e1, e2, e3)`.
+pub const WEIGHTS: &[(&str, &[f64], &[f64])] = &[
+    ("w = 0", &[0.0, 0.0, 0.0], &[0.0, 0.0, 0.0]),
+    ("aligned w_K = w_Q = e1", &[1.0, 0.0, 0.0], &[1.0, 0.0, 0.0]),
+    (
+        "orthogonal w_K = w_Q = e2",
+        &[0.0, 1.0, 0.0],
+        &[0.0, 1.0, 0.0],
+    ),
+    (
+        "mismatched w_K = e1, w_Q = e2",
+        &[1.0, 0.0, 0.0],
+        &[0.0, 1.0, 0.0],
+    ),
 ];
 
 /// The swept variable.
@@ -188,7 +196,7 @@ fn panels(s: &Setup, budget: &Budget) -> Result<Vec<Plot>> {
             "memorization error E",
         )
         .log(log_x, log_y);
-        for (k, (label, wk, wq)) in WEIGHTS.iter().enumerate() {
+        for (k, &(label, wk, wq)) in WEIGHTS.iter().enumerate() {
             let ty = theory_attention(s, &act, wk, wq, &s.th_x)?;
             let mut cfg = SimConfig::single_head(act.clone());
             cfg.spec.kind = ModelKind::Attention;

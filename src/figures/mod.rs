@@ -11,16 +11,21 @@
 //!
 //! The registered ids (issue 6, SPEC §7): `fig1a fig1b fig1c` (ridge vs its equivalent,
 //! [`ridge`]), `att-gamma att-p att-snr` (E_A and E_RR vs gamma / p / SNR for tanh, relu, sign,
-//! cos with w = 0 / aligned / orthogonal / mismatched, [`attention`]) and `spec-kernel
+//! cos with w = 0 / aligned / orthogonal / mismatched, [`attention`]), `att-heads` (one head,
+//! two equal heads, two complementary heads, concatenated and summed, [`heads`]) and `spec-kernel
 //! spec-gram` (eigenvalue histograms of K and Phi^T Phi/n against the limiting density,
-//! [`spectral`]). Theory is always a line from [`crate::theory`], Monte Carlo always points with
+//! [`spectral`]), and the variants `att-softmax att-skip att-correlated` ([`variants`],
+//! `docs/variants.md`). Theory is always a line from [`crate::theory`], Monte Carlo always points with
 //! one-standard-error bars from [`crate::monte_carlo::simulate`]. `--quick` scales `n` down at
 //! the same `c = p/n` with few seeds (each figure < 1 minute on 2 cores); `--full` uses the
 //! paper's sizes.
 
 pub mod attention;
+pub mod heads;
+pub mod raf;
 pub mod ridge;
 pub mod spectral;
+pub mod variants;
 
 use crate::claim::Budget;
 use crate::error::{Error, Result};
@@ -60,8 +65,16 @@ pub fn registry() -> Vec<FigureSpec> {
         attention::ATT_GAMMA,
         attention::ATT_P,
         attention::ATT_SNR,
+        heads::ATT_HEADS,
         spectral::SPEC_KERNEL,
         spectral::SPEC_GRAM,
+        raf::RAF_ALPHA,
+        raf::RAF_TRADEOFF,
+        raf::RAF_RATES,
+        raf::RAF_PHASE,
+        variants::ATT_SOFTMAX,
+        variants::ATT_SKIP,
+        variants::ATT_CORRELATED,
     ]
 }
 

@@ -16,7 +16,8 @@ mod spec;
 pub use geometry::Geometry;
 pub use spec::{
     AttentionFile, AttentionOpts, Combine, Head, HeadFile, Labels, LabelsFile, ModelFile,
-    ModelSpec, Normalize, Signal, SignalFile, Tokens, TokensFile, MAX_BASIS, MAX_HEADS, MAX_LABELS,
+    ModelSpec, Normalize, Signal, SignalFile, SoftmaxSide, Tokens, TokensFile, MAX_BASIS,
+    MAX_HEADS, MAX_LABELS, MAX_LABEL_BLOCK,
 };
 
 /// Which feature map the probe reads.
@@ -186,16 +187,27 @@ impl SimConfig {
         })
     }
 
-    /// Estimated peak bytes of one replicate: `X` and `Phi` (`p n` each), the kernel `n^2`
-    /// (not for ridge), the Gram matrix, its eigenvectors and the eigensolver workspace
-    /// (`3 min(p, n)^2`), all `f64`. Saturates at `u64::MAX` instead of overflowing.
+    /// Rows of `Phi`: `H p` for concatenated heads (`docs/multihead.md §1`), else `p`.
+    pub fn feature_rows(&self) -> usize {
+        if self.spec.kind != ModelKind::Ridge && self.spec.attention.combine == Combine::Concat {
+            self.p.saturating_mul(self.spec.heads.len().max(1))
+        } else {
+            self.p
+        }
+    }
+
+    /// Estimated peak bytes of one replicate: `X` (`p n`), `Phi` (`rows n`, rows =
+    /// [`Self::feature_rows`]) and the kernel `n^2` (one buffer reused by every head; not for
+    /// ridge), the Gram matrix, its eigenvectors and the eigensolver workspace
+    /// (`3 min(rows, n)^2`), all `f64`. Saturates at `u64::MAX` instead of overflowing.
     pub fn replicate_bytes(&self) -> u64 {
         let (n, p) = (self.n as u64, self.p as u64);
-        let d = n.min(p);
+        let rows = self.feature_rows() as u64;
+        let d = n.min(rows);
         let kernel = if self.spec.kind == ModelKind::Ridge {
             0
         } else {
-            n.saturating_mul(n).saturating_add(p.saturating_mul(n))
+            n.saturating_mul(n).saturating_add(rows.saturating_mul(n))
         };
         p.saturating_mul(n)
             .saturating_add(kernel)

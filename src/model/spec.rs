@@ -12,6 +12,8 @@
 //! W_h = I + sum_j wk[j] wq[j]^T           (one per head)
 //! K_h = f_h(X^T W_h X / sqrt p) / sqrt p  (centred f_h; zero or literal diagonal)
 //! Phi = X K (attention) | X (ridge) | X K~ (Gaussian equivalent)
+//! variants (docs/variants.md): A = softmax_rows(beta T) (masked or not), Phi = X A^T | X A;
+//! skip: Phi = X (I + alpha K); tokens: Z = Z0 C^{1/2}, C_ij = ar1^|i-j|, labels in blocks
 //! ```
 //!
 //! A field that no engine supports yet is accepted by the parser (the keys are a contract) but
@@ -66,6 +68,31 @@ pub enum Normalize {
     Softmax,
 }
 
+/// Which side of the softmax attention matrix `A` multiplies the tokens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum SoftmaxSide {
+    /// `Phi = X A^T`: token `i`'s output is `sum_j A_ij x_j` (default).
+    #[default]
+    Transpose,
+    /// `Phi = X A`.
+    Plain,
+}
+
+impl SoftmaxSide {
+    /// The name used in model files and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            SoftmaxSide::Transpose => "transpose",
+            SoftmaxSide::Plain => "plain",
+        }
+    }
+
+    fn is_transpose(&self) -> bool {
+        *self == SoftmaxSide::Transpose
+    }
+}
+
 /// One attention head: `W_h = I + sum_j wk[j] wq[j]^T`, its activation and diagonal convention.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Head {
@@ -90,6 +117,8 @@ pub struct AttentionOpts {
     pub beta: f64,
     /// Softmax: `A_ii = 0`, rows normalised over `j != i`.
     pub masked: bool,
+    /// Softmax: `Phi = X A^T` (default) or `Phi = X A`.
+    pub softmax_side: SoftmaxSide,
     /// `Phi = X (I + skip K)` when present.
     pub skip: Option<f64>,
 }
@@ -101,6 +130,7 @@ impl Default for AttentionOpts {
             normalize: Normalize::Entrywise,
             beta: 1.0,
             masked: true,
+            softmax_side: SoftmaxSide::Transpose,
             skip: None,
         }
     }
@@ -109,9 +139,14 @@ impl Default for AttentionOpts {
 /// Token statistics.
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct Tokens {
-    /// AR(1) correlation across tokens (`0`: iid tokens).
+    /// AR(1) correlation across tokens (`0`: iid tokens): `Z = Z0 C^{1/2}`, `C_ij = ar1^|i-j|`.
     pub ar1: f64,
+    /// Labels constant on blocks of this many consecutive tokens (`None`: iid labels).
+    pub label_blocks: Option<usize>,
 }
+
+/// Largest `[tokens] label_blocks` accepted.
+pub const MAX_LABEL_BLOCK: usize = 1 << 28;
 
 /// The model: feature map, signal, heads, attention options and token statistics.
 ///
@@ -177,6 +212,34 @@ impl ModelSpec {
             attention: AttentionOpts::default(),
             tokens: Tokens::default(),
         };
+        spec.validate()?;
+        Ok(spec)
+    }
+
+    /// Several heads with the same `W = I + w_K w_Q^T` and diagonal convention, activations
+    /// `acts` (at least one), combined by `combine` (`docs/multihead.md`); signal as in
+    /// [`ModelSpec::single_head`]. One activation gives the single-head model.
+    pub fn equal_w_heads(
+        kind: ModelKind,
+        acts: &[Activation],
+        snr: f64,
+        wk: &[f64],
+        wq: &[f64],
+        diag: Diag,
+        combine: Combine,
+    ) -> Result<ModelSpec> {
+        let first = acts
+            .first()
+            .ok_or_else(|| Error::param("heads", "[]", "give at least one activation"))?;
+        let mut spec = Self::single_head(kind, first.clone(), snr, wk, wq, diag)?;
+        let head = spec.heads[0].clone();
+        for a in &acts[1..] {
+            spec.heads.push(Head {
+                activation: Some(a.clone()),
+                ..head.clone()
+            });
+        }
+        spec.attention.combine = combine;
         spec.validate()?;
         Ok(spec)
     }
@@ -337,6 +400,33 @@ impl ModelSpec {
                     "every head needs an activation (only softmax attention does without)",
                 ));
             }
+            if self.kind != ModelKind::Ridge && self.attention.normalize == Normalize::Softmax {
+                if let Some(a) = &h.activation {
+                    return Err(Error::param(
+                        "heads.activation",
+                        a.name(),
+                        "is not used with attention.normalize = \"softmax\" (the softmax is the \
+                         nonlinearity); remove it",
+                    ));
+                }
+                if h.diag == Diag::Literal {
+                    return Err(Error::param(
+                        "heads.diag",
+                        "literal",
+                        "has no meaning with softmax attention: the diagonal is set by \
+                         attention.masked",
+                    ));
+                }
+            }
+        }
+        if self.kind == ModelKind::Equivalent && self.attention.normalize == Normalize::Softmax {
+            return Err(Error::param(
+                "attention.normalize",
+                "softmax",
+                "has no Gaussian-equivalent model (kind = \"equivalent\"); use kind = \
+                 \"attention\" (the theory maps the masked softmax to the entry-wise kernel, \
+                 docs/variants.md §2)",
+            ));
         }
         let a = &self.attention;
         if !(a.beta.is_finite() && a.beta > 0.0) {
@@ -353,11 +443,24 @@ impl ModelSpec {
         if !(r.is_finite() && r.abs() < 1.0) {
             return Err(Error::param("tokens.ar1", r, "must be in (-1, 1)"));
         }
+        if let Some(l) = self.tokens.label_blocks {
+            if l == 0 || l > MAX_LABEL_BLOCK {
+                return Err(Error::param(
+                    "tokens.label_blocks",
+                    l,
+                    format!("must be in 1..={MAX_LABEL_BLOCK}"),
+                ));
+            }
+        }
         Ok(())
     }
 
-    /// Refuses, naming the key, what the engines cannot run yet: several heads, softmax, skip
-    /// connections, correlated tokens. `engine` names the caller in the message.
+    /// Refuses, naming the key, what neither engine can run yet: several heads combined with a
+    /// variant (softmax, a skip connection, correlated tokens). One head runs every variant in
+    /// the Monte Carlo engine; several entry-wise heads, concatenated or summed, run in both
+    /// engines (`docs/multihead.md`); the deterministic equivalent refuses, naming the key, the
+    /// variants it has no equivalent for (`theory::model_path_at`, `docs/variants.md`). `engine`
+    /// names the caller in the message.
     pub fn require_supported(&self, engine: &str) -> Result<()> {
         let refuse = |key: &str, value: String| {
             Err(Error::param(
@@ -366,21 +469,47 @@ impl ModelSpec {
                 format!("not supported by {engine} yet"),
             ))
         };
-        if self.kind != ModelKind::Ridge {
-            if self.heads.len() > 1 {
-                return refuse("heads", format!("{} heads", self.heads.len()));
-            }
+        if self.kind != ModelKind::Ridge && self.heads.len() > 1 {
+            let heads = self.heads.len();
             if self.attention.normalize != Normalize::Entrywise {
-                return refuse("attention.normalize", "softmax".into());
+                return refuse("attention.normalize", format!("softmax with {heads} heads"));
             }
             if let Some(s) = self.attention.skip {
-                return refuse("attention.skip", format!("{s}"));
+                return refuse("attention.skip", format!("{s} with {heads} heads"));
+            }
+            if self.tokens.ar1 != 0.0 {
+                return refuse(
+                    "tokens.ar1",
+                    format!("{} with {heads} heads", self.tokens.ar1),
+                );
+            }
+            if self.label_block() > 1 {
+                return refuse(
+                    "tokens.label_blocks",
+                    format!("{} with {heads} heads", self.label_block()),
+                );
             }
         }
-        if self.tokens.ar1 != 0.0 {
-            return refuse("tokens.ar1", format!("{}", self.tokens.ar1));
-        }
         Ok(())
+    }
+
+    /// Whether the attention is a row softmax (and the model is not ridge).
+    pub fn is_softmax(&self) -> bool {
+        self.kind != ModelKind::Ridge && self.attention.normalize == Normalize::Softmax
+    }
+
+    /// The skip strength `alpha` of `Phi = X (I + alpha K)` (`None`: no skip; ridge ignores it).
+    pub fn skip(&self) -> Option<f64> {
+        if self.kind == ModelKind::Ridge {
+            None
+        } else {
+            self.attention.skip
+        }
+    }
+
+    /// Block length of the labels (1: iid labels).
+    pub fn label_block(&self) -> usize {
+        self.tokens.label_blocks.unwrap_or(1)
     }
 
     /// Dimension `d` of the basis: the longest vector, at least 1.
@@ -457,6 +586,12 @@ impl ModelSpec {
                 .map(|h| h.activation.as_ref().map_or("softmax", |a| a.name()))
                 .collect();
             s.push_str(&format!(" activation={}", acts.join(",")));
+            if self.heads.len() > 1 {
+                s.push_str(match self.attention.combine {
+                    Combine::Concat => " combine=concat",
+                    Combine::Sum => " combine=sum",
+                });
+            }
         }
         let means: Vec<String> = self.signal.means.iter().map(|m| vec_name(m)).collect();
         s.push_str(&format!(" means=[{}]", means.join(", ")));
@@ -483,6 +618,24 @@ impl ModelSpec {
                 wq.join(", "),
                 h.diag.name()
             ));
+        }
+        if self.is_softmax() {
+            let a = &self.attention;
+            s.push_str(&format!(
+                " softmax beta={} {} side={}",
+                a.beta,
+                if a.masked { "masked" } else { "unmasked" },
+                a.softmax_side.name()
+            ));
+        }
+        if let Some(al) = self.skip() {
+            s.push_str(&format!(" skip={al}"));
+        }
+        if self.tokens.ar1 != 0.0 {
+            s.push_str(&format!(" ar1={}", self.tokens.ar1));
+        }
+        if let Some(l) = self.tokens.label_blocks {
+            s.push_str(&format!(" label_blocks={l}"));
         }
         s
     }
@@ -636,6 +789,9 @@ pub struct AttentionFile {
     /// Softmax diagonal masked.
     #[serde(default = "default_masked")]
     pub masked: bool,
+    /// Softmax: `"transpose"` (`Phi = X A^T`, default) or `"plain"` (`Phi = X A`).
+    #[serde(default, skip_serializing_if = "SoftmaxSide::is_transpose")]
+    pub softmax_side: SoftmaxSide,
     /// Skip connection strength.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skip: Option<f64>,
@@ -648,6 +804,7 @@ impl Default for AttentionFile {
             normalize: Normalize::Entrywise,
             beta: 1.0,
             masked: true,
+            softmax_side: SoftmaxSide::Transpose,
             skip: None,
         }
     }
@@ -673,6 +830,9 @@ pub struct TokensFile {
     /// AR(1) correlation across tokens.
     #[serde(default)]
     pub ar1: f64,
+    /// Labels constant on blocks of this many consecutive tokens (absent: iid labels).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label_blocks: Option<usize>,
 }
 
 impl ModelFile {
@@ -727,10 +887,12 @@ impl ModelFile {
                 normalize: self.attention.normalize,
                 beta: self.attention.beta,
                 masked: self.attention.masked,
+                softmax_side: self.attention.softmax_side,
                 skip: self.attention.skip,
             },
             tokens: Tokens {
                 ar1: self.tokens.ar1,
+                label_blocks: self.tokens.label_blocks,
             },
         };
         spec.validate()?;
@@ -770,9 +932,13 @@ impl ModelFile {
                 normalize: s.attention.normalize,
                 beta: s.attention.beta,
                 masked: s.attention.masked,
+                softmax_side: s.attention.softmax_side,
                 skip: s.attention.skip,
             },
-            tokens: TokensFile { ar1: s.tokens.ar1 },
+            tokens: TokensFile {
+                ar1: s.tokens.ar1,
+                label_blocks: s.tokens.label_blocks,
+            },
         }
     }
 }
@@ -809,9 +975,55 @@ ar1 = 0.0
         assert_eq!(s.signal.means, vec![vec![1.0, 0.0, 0.0]]);
         assert_eq!(s.heads[0].wk, vec![vec![1.0, 0.0, 0.0]]);
         assert_eq!(s.attention.skip, Some(0.5));
-        // skip is parsed but not run yet: refused naming the key
-        let e = s.require_supported("theory").unwrap_err().to_string();
-        assert!(e.contains("attention.skip"), "{e}");
+        assert_eq!(s.skip(), Some(0.5));
+        assert_eq!(s.attention.softmax_side, SoftmaxSide::Transpose);
+        assert_eq!(s.label_block(), 1);
+        s.require_supported("theory").unwrap();
+        // several heads run, but not with a variant (here the skip): refused naming the key
+        let mut two = s.clone();
+        two.heads.push(two.heads[0].clone());
+        let e = two.require_supported("theory").unwrap_err().to_string();
+        assert!(e.contains("attention.skip") && e.contains("2 heads"), "{e}");
+        two.attention.skip = None;
+        two.require_supported("theory").unwrap();
+    }
+
+    #[test]
+    fn variant_keys_parse_and_are_checked() {
+        let s = ModelSpec::from_toml(
+            "[[heads]]\n[attention]\nnormalize = \"softmax\"\nbeta = 0.5\nmasked = false\n\
+             softmax_side = \"plain\"\n[tokens]\nar1 = 0.6\nlabel_blocks = 32",
+        )
+        .unwrap();
+        assert!(s.is_softmax());
+        assert_eq!(s.attention.softmax_side, SoftmaxSide::Plain);
+        assert_eq!(s.label_block(), 32);
+        assert_eq!(ModelSpec::from_toml(&s.to_toml()).unwrap(), s);
+        for (toml, key) in [
+            (
+                "[[heads]]\nactivation = \"tanh\"\n[attention]\nnormalize = \"softmax\"",
+                "heads.activation",
+            ),
+            (
+                "diag = \"literal\"\n[[heads]]\n[attention]\nnormalize = \"softmax\"",
+                "heads.diag",
+            ),
+            (
+                "kind = \"equivalent\"\n[[heads]]\n[attention]\nnormalize = \"softmax\"",
+                "attention.normalize",
+            ),
+            (
+                "[[heads]]\nactivation = \"tanh\"\n[tokens]\nlabel_blocks = 0",
+                "tokens.label_blocks",
+            ),
+            (
+                "[[heads]]\nactivation = \"tanh\"\n[attention]\nsoftmax_side = \"left\"",
+                "left",
+            ),
+        ] {
+            let e = ModelSpec::from_toml(toml).unwrap_err().to_string();
+            assert!(e.contains(key), "{key}: {e}");
+        }
     }
 
     #[test]

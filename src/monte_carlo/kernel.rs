@@ -1,50 +1,95 @@
 //! The kernel of a replicate and its features: `T = X^T W X` (W never formed), the activation
 //! applied entry-wise (fused into the blocked `X^T X` product when `T` is symmetric), centring,
 //! the diagonal convention, the GOE part of the Gaussian equivalent, and `Phi = X K`.
+//!
+//! Variants (`docs/variants.md`): the row softmax `A = softmax_rows(beta T / sqrt p)` (masked or
+//! not, stable log-sum-exp per row) with `Phi = X A^T` or `X A` ([`softmax_attention_into`]),
+//! and the skip connection `Phi = X (I + alpha K)` (in [`features_with`]).
+//!
+//! Several heads (`docs/multihead.md §1`): the kernel of each head is built in turn in the same
+//! buffer, then `Phi = [X K_1; ...; X K_H]` (concatenation, `H p x n`) or
+//! `Phi = sum_h X K_h` (sum, accumulated in head order). The Gaussian equivalent's Wigner parts
+//! are `N_h = sum_j L_hj G_j` with `L L^T = S` ([`crate::heads::HeadStats::cov_sqrt`]) and `G_j`
+//! from the stream "goe" (`j = 0`) or "goe{j}" (`j >= 1`); one head keeps `sigma G` from "goe".
 
 use super::sample::sample;
 use crate::error::{Error, Result};
+use crate::expr_slice::SliceExpr;
 use crate::hermite::hermite_coeffs;
 use crate::linalg::{self, col_blocks, BLOCK};
-use crate::model::{Diag, ModelKind, SimConfig};
+use crate::model::{Combine, Diag, ModelKind, SimConfig, SoftmaxSide};
 use crate::random::stream;
 use faer::{Mat, MatMut, MatRef};
 use rand_distr::{Distribution, StandardNormal};
 use rayon::prelude::*;
 use std::cell::Cell;
 
-/// Kernel constants derived once from the Hermite coefficients.
+/// Kernel constants of one head, derived once from the Hermite coefficients.
 #[derive(Clone, Copy, Debug)]
-pub(super) struct KernelCoeffs {
+pub(super) struct HeadCoeffs {
     mean: f64,
     a1: f64,
     sigma: f64,
     shift: f64,
 }
 
+/// Kernel constants of every head, and (equivalent model, several heads) the mixing `L` of the
+/// GOE matrices (`H x H`, row-major, `L L^T = S`).
+#[derive(Clone, Debug)]
+pub(super) struct KernelCoeffs {
+    heads: Vec<HeadCoeffs>,
+    mix: Vec<f64>,
+}
+
 pub(super) fn kernel_coeffs(cfg: &SimConfig) -> Result<KernelCoeffs> {
-    if cfg.spec.kind == ModelKind::Ridge {
+    // Ridge has no kernel; the softmax has no activation (its constants are not used).
+    if cfg.spec.kind == ModelKind::Ridge || cfg.spec.is_softmax() {
         return Ok(KernelCoeffs {
-            mean: 0.0,
-            a1: 0.0,
-            sigma: 0.0,
-            shift: 0.0,
+            heads: vec![HeadCoeffs {
+                mean: 0.0,
+                a1: 0.0,
+                sigma: 0.0,
+                shift: 0.0,
+            }],
+            mix: vec![],
         });
     }
-    let act = cfg.spec.activation()?;
-    let diag = cfg.spec.head()?.diag;
-    let h = hermite_coeffs(act, 2)?;
-    let shift = match diag {
-        Diag::Zero => -h.a1,
-        Diag::Literal if cfg.spec.kind == ModelKind::Equivalent => diag.shift(act, h.a1)?,
-        Diag::Literal => 0.0,
+    let mut heads = Vec::with_capacity(cfg.spec.heads.len());
+    for (i, head) in cfg.spec.heads.iter().enumerate() {
+        let act = head.activation.as_ref().ok_or_else(|| {
+            Error::param(
+                "heads.activation",
+                "(missing)",
+                format!("head {} has none", i + 1),
+            )
+        })?;
+        let h = hermite_coeffs(act, 2)?;
+        let shift = match head.diag {
+            Diag::Zero => -h.a1,
+            Diag::Literal if cfg.spec.kind == ModelKind::Equivalent => {
+                head.diag.shift(act, h.a1)?
+            }
+            Diag::Literal => 0.0,
+        };
+        heads.push(HeadCoeffs {
+            mean: h.mean,
+            a1: h.a1,
+            sigma: h.sigma2.max(0.0).sqrt(),
+            shift,
+        });
+    }
+    let mix = if cfg.spec.kind == ModelKind::Equivalent && heads.len() > 1 {
+        let acts: Vec<_> = cfg
+            .spec
+            .heads
+            .iter()
+            .filter_map(|h| h.activation.as_ref())
+            .collect();
+        crate::heads::HeadStats::of(&acts)?.cov_sqrt()?
+    } else {
+        vec![]
     };
-    Ok(KernelCoeffs {
-        mean: h.mean,
-        a1: h.a1,
-        sigma: h.sigma2.max(0.0).sqrt(),
-        shift,
-    })
+    Ok(KernelCoeffs { heads, mix })
 }
 
 /// `X^T w` for `w` given on the basis `e_1, e_2, ...`.
@@ -60,11 +105,18 @@ fn project(x: MatRef<'_, f64>, w: &[f64]) -> Vec<f64> {
         .collect()
 }
 
-/// The full kernel (`K` for attention, `K~` for equivalent) of replicate `r` built from `x`.
-fn build_kernel(cfg: &SimConfig, co: &KernelCoeffs, x: MatRef<'_, f64>, r: usize) -> Mat<f64> {
+/// The full kernel (`K` for attention, `K~` for equivalent) of head `h` of replicate `r`
+/// built from `x`.
+fn build_kernel(
+    cfg: &SimConfig,
+    co: &KernelCoeffs,
+    h: usize,
+    x: MatRef<'_, f64>,
+    r: usize,
+) -> Mat<f64> {
     let n = x.ncols();
     let mut m = Mat::<f64>::zeros(n, n);
-    kernel_fused(cfg, co, x, m.as_mut(), r, Mirror::Full);
+    kernel_fused(cfg, co, h, x, m.as_mut(), r, Mirror::Full);
     m
 }
 
@@ -77,29 +129,31 @@ enum Mirror {
     DiagBlocks(usize),
 }
 
-/// Builds the kernel of replicate `r` into `m` (any content on entry): for a symmetric `T` the
-/// kernel transform runs on each column block of the `X^T X` product right after it is
-/// computed (fused, cache-warm); otherwise the product is mirrored and transformed after.
+/// Builds the kernel of head `h` of replicate `r` into `m` (any content on entry): for a
+/// symmetric `T` the kernel transform runs on each column block of the `X^T X` product right
+/// after it is computed (fused, cache-warm); otherwise the product is mirrored and transformed
+/// after.
 fn kernel_fused(
     cfg: &SimConfig,
     co: &KernelCoeffs,
+    h: usize,
     x: MatRef<'_, f64>,
     mut m: MatMut<'_, f64>,
     r: usize,
     mirror: Mirror,
 ) {
     if cfg.is_symmetric() {
-        let tr = Transform::new(cfg, co, x);
+        let tr = Transform::new(cfg, &co.heads[h], h, x);
         linalg::gram_lower_then(m.as_mut(), x, 1.0, |j0, blk| tr.block(j0, blk));
-        finish_kernel(cfg, co, m, r, mirror);
+        finish_kernel(cfg, co, h, m, r, mirror);
     } else {
         linalg::gram_lower(m.as_mut(), x, 1.0);
-        kernel_from_gram_with(cfg, co, x, m, r, true);
+        kernel_from_gram_with(cfg, co, h, x, m, r, true);
     }
 }
 
 /// Benchmark stage: turns `m`, holding `X^T X` in its lower triangle (from
-/// [`linalg::gram_lower`]), into the full kernel of replicate `r` (rank-one term, scaling,
+/// [`linalg::gram_lower`]), into the full kernel (head 1) of replicate `r` (rank-one term, scaling,
 /// activation, centring, diagonal convention, and the GOE part for the equivalent model). With
 /// `full = false` and a symmetric `T` ([`SimConfig::is_symmetric`]) only the lower triangle and
 /// the diagonal blocks are filled (a cheaper partial result, for custom products).
@@ -111,11 +165,11 @@ pub fn kernel_from_gram(
     full: bool,
 ) -> Result<()> {
     let co = kernel_coeffs(cfg)?;
-    kernel_from_gram_with(cfg, &co, x, m, r, full);
+    kernel_from_gram_with(cfg, &co, 0, x, m, r, full);
     Ok(())
 }
 
-/// Benchmark stage: the kernel of replicate `r` from `x` into `m` (any content on entry): the
+/// Benchmark stage: the kernel (head 1) of replicate `r` from `x` into `m` (any content on entry): the
 /// `X^T X` product with the kernel transform fused into it (symmetric `T`). With `full = false`
 /// and a symmetric `T` only the lower triangle and the diagonal blocks of width
 /// [`linalg::GEMM_BLOCK`] are filled.
@@ -132,7 +186,7 @@ pub fn kernel_into(
     } else {
         Mirror::DiagBlocks(linalg::GEMM_BLOCK)
     };
-    kernel_fused(cfg, &co, x, m, r, mirror);
+    kernel_fused(cfg, &co, 0, x, m, r, mirror);
     Ok(())
 }
 
@@ -143,7 +197,7 @@ pub fn kernel_into(
 /// `(ln2/2)^14 / 14! < 5e-18` relative); `k` in `[-58, 0]`, so `2^k` is built from its bits.
 /// NaN in gives NaN out. Checked against `f64::tanh` in the tests below.
 #[inline(always)]
-fn tanh_fast(x: f64) -> f64 {
+pub(crate) fn tanh_fast(x: f64) -> f64 {
     // fdlibm's split of ln 2 (hi has trailing zero bits, so k * LN2_HI is exact).
     const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
     const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76);
@@ -193,15 +247,16 @@ struct Transform<'a> {
     equiv: bool,
     tanh: bool,
     sym: bool,
-    act: &'a crate::activation::Activation,
-    co: KernelCoeffs,
+    slice: ActSlice,
+    co: HeadCoeffs,
+    _act: std::marker::PhantomData<&'a ()>,
     diag: Diag,
 }
 
 impl<'a> Transform<'a> {
-    fn new(cfg: &'a SimConfig, co: &KernelCoeffs, x: MatRef<'_, f64>) -> Self {
+    fn new(cfg: &'a SimConfig, co: &HeadCoeffs, h: usize, x: MatRef<'_, f64>) -> Self {
         use crate::activation::{Builtin, Kind};
-        let head = &cfg.spec.heads[0];
+        let head = &cfg.spec.heads[h];
         let act = head
             .activation
             .as_ref()
@@ -222,8 +277,9 @@ impl<'a> Transform<'a> {
             equiv: cfg.spec.kind == ModelKind::Equivalent,
             tanh: matches!(act.kind(), Kind::Builtin(Builtin::Tanh)),
             sym: cfg.is_symmetric(),
-            act,
+            slice: ActSlice::new(act),
             co: *co,
+            _act: std::marker::PhantomData,
             diag: head.diag,
         }
     }
@@ -232,6 +288,7 @@ impl<'a> Transform<'a> {
     fn block(&self, j0: usize, mut blk: MatMut<'_, f64>) {
         let s = self.inv_sqrt_p;
         let co = self.co;
+        let mut scratch = vec![0.0; self.slice.scratch_len()];
         for jj in 0..blk.ncols() {
             let j = j0 + jj;
             let i0 = if self.sym { j } else { 0 };
@@ -253,13 +310,9 @@ impl<'a> Transform<'a> {
                     *v = co.a1 * ((*v + ai * bj) * s) * s;
                 }
             } else if self.tanh {
-                for (v, &ai) in col.iter_mut().zip(a) {
-                    *v = (tanh_fast((*v + ai * bj) * s) - co.mean) * s;
-                }
+                tanh_col(col, a, bj, s, co.mean);
             } else {
-                for (v, &ai) in col.iter_mut().zip(a) {
-                    *v = (self.act.eval((*v + ai * bj) * s) - co.mean) * s;
-                }
+                act_col(&self.slice, col, a, bj, s, co.mean, &mut scratch);
             }
             let d = &mut col[j - i0];
             *d = match (self.equiv, self.diag) {
@@ -271,10 +324,103 @@ impl<'a> Transform<'a> {
     }
 }
 
-/// GOE part (equivalent model) and mirroring of a transformed kernel.
+/// `col[i] = (tanh((col[i] + a[i] bj) s) - mean) s` with [`tanh_fast`]: on x86-64 with AVX2 the
+/// same loop compiled for 4-wide vectors (the same IEEE operations element by element, no FMA
+/// contraction, so bit-identical to the baseline build; checked in the tests below).
+fn tanh_col(col: &mut [f64], a: &[f64], bj: f64, s: f64, mean: f64) {
+    #[inline(always)]
+    fn body(col: &mut [f64], a: &[f64], bj: f64, s: f64, mean: f64) {
+        for (v, &ai) in col.iter_mut().zip(a) {
+            *v = (tanh_fast((*v + ai * bj) * s) - mean) * s;
+        }
+    }
+    #[cfg(target_arch = "x86_64")]
+    {
+        #[target_feature(enable = "avx2")]
+        unsafe fn body_avx2(col: &mut [f64], a: &[f64], bj: f64, s: f64, mean: f64) {
+            body(col, a, bj, s, mean)
+        }
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: AVX2 is available on this CPU (checked just above).
+            unsafe { body_avx2(col, a, bj, s, mean) };
+            return;
+        }
+    }
+    body(col, a, bj, s, mean)
+}
+
+/// An activation prepared for whole slices: a built-in (one loop per function, hoisted out of
+/// the element loop) or a user expression compiled once into a [`SliceExpr`]. Bit-identical to
+/// `Activation::eval` element by element.
+enum ActSlice {
+    Builtin(crate::activation::Builtin),
+    Expr(SliceExpr),
+}
+
+impl ActSlice {
+    fn new(act: &crate::activation::Activation) -> ActSlice {
+        use crate::activation::Kind;
+        match act.kind() {
+            Kind::Builtin(b) => ActSlice::Builtin(*b),
+            Kind::Expr(e) => ActSlice::Expr(SliceExpr::new(e.root())),
+        }
+    }
+
+    fn scratch_len(&self) -> usize {
+        match self {
+            ActSlice::Builtin(_) => 0,
+            ActSlice::Expr(e) => e.scratch_len(),
+        }
+    }
+
+    /// `xs[i] = f(xs[i])`.
+    fn eval_in_place(&self, xs: &mut [f64], scratch: &mut [f64]) {
+        use crate::activation::Builtin as B;
+        fn map(xs: &mut [f64], f: impl Fn(f64) -> f64) {
+            for v in xs {
+                *v = f(*v);
+            }
+        }
+        match *self {
+            ActSlice::Expr(ref e) => e.eval_in_place_with(xs, scratch),
+            ActSlice::Builtin(b) => match b {
+                B::Linear => {}
+                B::Relu => map(xs, |x| B::Relu.eval(x)),
+                B::Abs => map(xs, |x| B::Abs.eval(x)),
+                B::Quad => map(xs, |x| B::Quad.eval(x)),
+                B::Sign => map(xs, |x| B::Sign.eval(x)),
+                B::LeakyRelu(al) => map(xs, |x| B::LeakyRelu(al).eval(x)),
+                _ => map(xs, |x| b.eval(x)),
+            },
+        }
+    }
+}
+
+/// `col[i] = (f((col[i] + a[i] bj) s) - mean) s` by passes over the column (argument, activation
+/// on the whole slice, centring): the same operations per element as the fused scalar loop.
+fn act_col(
+    f: &ActSlice,
+    col: &mut [f64],
+    a: &[f64],
+    bj: f64,
+    s: f64,
+    mean: f64,
+    scratch: &mut [f64],
+) {
+    for (v, &ai) in col.iter_mut().zip(a) {
+        *v = (*v + ai * bj) * s;
+    }
+    f.eval_in_place(col, scratch);
+    for v in col.iter_mut() {
+        *v = (*v - mean) * s;
+    }
+}
+
+/// GOE part (equivalent model) and mirroring of a transformed kernel of head `h`.
 fn finish_kernel(
     cfg: &SimConfig,
     co: &KernelCoeffs,
+    h: usize,
     mut m: MatMut<'_, f64>,
     r: usize,
     mirror: Mirror,
@@ -282,15 +428,32 @@ fn finish_kernel(
     let n = m.ncols();
     let sym = cfg.is_symmetric();
     let inv_sqrt_p = 1.0 / (cfg.p as f64).sqrt();
-    if cfg.spec.kind == ModelKind::Equivalent && co.sigma > 0.0 {
-        let mut rg = stream(cfg.seed, r as u64, "goe");
-        let c = co.sigma * inv_sqrt_p;
-        for j in 0..n {
-            for i in j + 1..n {
-                let g: f64 = StandardNormal.sample(&mut rg);
-                m[(i, j)] += c * g;
-                if !sym {
-                    m[(j, i)] += c * g;
+    if cfg.spec.kind == ModelKind::Equivalent {
+        // one head: sigma G; several: N_h = sum_j L_hj G_j (module doc)
+        let hh = co.heads.len();
+        let parts: Vec<(usize, f64)> = if hh == 1 {
+            vec![(0, co.heads[0].sigma)]
+        } else {
+            (0..hh).map(|j| (j, co.mix[h * hh + j])).collect()
+        };
+        for (j, coef) in parts {
+            if coef == 0.0 {
+                continue;
+            }
+            let name = if j == 0 {
+                "goe".to_string()
+            } else {
+                format!("goe{j}")
+            };
+            let mut rg = stream(cfg.seed, r as u64, &name);
+            let c = coef * inv_sqrt_p;
+            for j in 0..n {
+                for i in j + 1..n {
+                    let g: f64 = StandardNormal.sample(&mut rg);
+                    m[(i, j)] += c * g;
+                    if !sym {
+                        m[(j, i)] += c * g;
+                    }
                 }
             }
         }
@@ -303,17 +466,19 @@ fn finish_kernel(
     }
 }
 
-/// Builds the kernel in `m` (lower triangle of `X^T X` on entry). With `full = false` and a
-/// symmetric `T`, only the lower triangle and the diagonal blocks are written.
+/// Builds the kernel of head `h` in `m` (lower triangle of `X^T X` on entry). With
+/// `full = false` and a symmetric `T`, only the lower triangle and the diagonal blocks are
+/// written.
 fn kernel_from_gram_with(
     cfg: &SimConfig,
     co: &KernelCoeffs,
+    h: usize,
     x: MatRef<'_, f64>,
     mut m: MatMut<'_, f64>,
     r: usize,
     full: bool,
 ) {
-    let tr = Transform::new(cfg, co, x);
+    let tr = Transform::new(cfg, &co.heads[h], h, x);
     if !tr.sym {
         linalg::mirror_lower(m.as_mut());
     }
@@ -326,11 +491,24 @@ fn kernel_from_gram_with(
     } else {
         Mirror::DiagBlocks(BLOCK)
     };
-    finish_kernel(cfg, co, m, r, mirror);
+    finish_kernel(cfg, co, h, m, r, mirror);
 }
 
-/// The kernel matrix of replicate `r` (`K`, or `K~` for [`ModelKind::Equivalent`]); `Err` for ridge.
+/// The kernel matrix of replicate `r` (`K`, or `K~` for [`ModelKind::Equivalent`]); `Err` for
+/// ridge and for several heads (use [`kernel_matrix_head`]).
 pub fn kernel_matrix(cfg: &SimConfig, r: usize) -> Result<Mat<f64>> {
+    if cfg.spec.heads.len() > 1 {
+        return Err(Error::param(
+            "heads",
+            cfg.spec.heads.len(),
+            "the kernel matrix is per head: give a one-head model",
+        ));
+    }
+    kernel_matrix_head(cfg, r, 0)
+}
+
+/// The kernel matrix `K_h` of head `h` (0-based) of replicate `r`; `Err` for ridge.
+pub fn kernel_matrix_head(cfg: &SimConfig, r: usize, h: usize) -> Result<Mat<f64>> {
     cfg.validate()?;
     cfg.check_memory()?;
     if cfg.spec.kind == ModelKind::Ridge {
@@ -340,9 +518,78 @@ pub fn kernel_matrix(cfg: &SimConfig, r: usize) -> Result<Mat<f64>> {
             "ridge has no kernel (K = I)",
         ));
     }
+    if cfg.spec.is_softmax() {
+        return Err(Error::param(
+            "attention.normalize",
+            "softmax",
+            "the kernel matrix is an entry-wise K; the softmax attention matrix A has no \
+             kernel-matrix output (spectra) yet",
+        ));
+    }
+    if h >= cfg.spec.heads.len() {
+        return Err(Error::param("head", h, "no such head"));
+    }
     let co = kernel_coeffs(cfg)?;
     let (x, _) = sample(cfg, r);
-    Ok(build_kernel(cfg, &co, x.as_ref(), r))
+    Ok(build_kernel(cfg, &co, h, x.as_ref(), r))
+}
+
+/// The row-softmax attention of `x` into `m` (`n x n`, any content on entry), stored as
+/// `m = A^T`: `m[(j, i)] = A_ij`, `A = softmax_rows(beta T)`, `T = X^T W X / sqrt p`
+/// (`W = I + sum_j w_K,j w_Q,j^T` never formed). Masked: `A_ii = 0` and row `i` is normalised
+/// over `j != i`; unmasked: over all `j`. Column `i` of `m` is row `i` of `A`, so each softmax
+/// runs down one contiguous column with a stable log-sum-exp (the row maximum is subtracted
+/// before `exp`), one task per fixed column block: bit-identical for any thread count.
+pub fn softmax_attention_into(cfg: &SimConfig, x: MatRef<'_, f64>, mut m: MatMut<'_, f64>) {
+    let n = x.ncols();
+    assert!(m.nrows() == n && m.ncols() == n);
+    let head = &cfg.spec.heads[0];
+    // m = X^T W^T X: m[(j, i)] = x_j^T x_i + (x_j . w_Q)(x_i . w_K) = T_ij.
+    let terms: Vec<(Vec<f64>, Vec<f64>)> = head
+        .wk
+        .iter()
+        .zip(&head.wq)
+        .map(|(wk, wq)| (project(x, wq), project(x, wk)))
+        .collect();
+    linalg::gram_lower(m.as_mut(), x, 1.0);
+    linalg::mirror_lower(m.as_mut());
+    let scale = cfg.spec.attention.beta / (cfg.p as f64).sqrt();
+    let masked = cfg.spec.attention.masked;
+    col_blocks(m.as_mut(), BLOCK)
+        .into_par_iter()
+        .for_each(|(j0, mut blk)| {
+            for jj in 0..blk.ncols() {
+                let i = j0 + jj;
+                let Some(col) = blk.as_mut().col_mut(jj).try_as_col_major_mut() else {
+                    unreachable!("faer columns are contiguous")
+                };
+                let col = col.as_slice_mut();
+                for (a, b) in &terms {
+                    let bi = b[i];
+                    for (v, &aj) in col.iter_mut().zip(a) {
+                        *v += aj * bi;
+                    }
+                }
+                let mut mx = f64::NEG_INFINITY;
+                for (j, v) in col.iter_mut().enumerate() {
+                    *v *= scale;
+                    if !(masked && j == i) {
+                        mx = mx.max(*v);
+                    }
+                }
+                let mut sum = 0.0;
+                for (j, v) in col.iter_mut().enumerate() {
+                    *v = if masked && j == i {
+                        0.0
+                    } else {
+                        (*v - mx).exp()
+                    };
+                    sum += *v;
+                }
+                let inv = 1.0 / sum;
+                col.iter_mut().for_each(|v| *v *= inv);
+            }
+        });
 }
 
 /// Features `Phi` (`p x n`) and labels `y` of replicate `r`.
@@ -370,6 +617,13 @@ pub(super) fn features_with(
         return Ok((x, y));
     }
     let n = cfg.n;
+    if n < 2 && cfg.spec.is_softmax() && cfg.spec.attention.masked {
+        return Err(Error::param(
+            "n",
+            n,
+            "the masked softmax needs at least 2 tokens",
+        ));
+    }
     // The n x n kernel buffer is reused by the next replicate on this thread (every entry is
     // overwritten: lower triangle by the Gram product, upper by the mirror), which saves the
     // page faults of a fresh 32 MiB mapping at n = 2048. Taken out of the slot while in use (a
@@ -380,9 +634,40 @@ pub(super) fn features_with(
         buf = vec![0.0f64; n * n];
     }
     let mut m = MatMut::from_column_major_slice_mut(&mut buf, n, n);
-    kernel_fused(cfg, co, x.as_ref(), m.as_mut(), r, Mirror::Full);
-    let mut phi = Mat::<f64>::zeros(cfg.p, n);
-    linalg::gemm_blocked(phi.as_mut(), x.as_ref(), m.as_ref(), 1.0);
+    // One kernel per head in the same buffer; Phi = [X K_1; ...] or sum_h X K_h (one head:
+    // Phi = alpha X K, or X A^T / X A for the softmax, which runs with one head only).
+    let (hh, p) = (cfg.spec.heads.len(), cfg.p);
+    let concat = hh > 1 && cfg.spec.attention.combine == Combine::Concat;
+    let mut phi = Mat::<f64>::zeros(if concat { hh * p } else { p }, n);
+    let alpha = cfg.spec.skip().unwrap_or(1.0);
+    if cfg.spec.is_softmax() {
+        // m = A^T: Phi = X A^T = X m (transpose side) or X A = X m^T (plain side).
+        softmax_attention_into(cfg, x.as_ref(), m.as_mut());
+        let a = match cfg.spec.attention.softmax_side {
+            SoftmaxSide::Transpose => m.as_ref(),
+            SoftmaxSide::Plain => m.as_ref().transpose(),
+        };
+        linalg::gemm_blocked(phi.as_mut(), x.as_ref(), a, alpha);
+    } else {
+        for h in 0..hh {
+            kernel_fused(cfg, co, h, x.as_ref(), m.as_mut(), r, Mirror::Full);
+            if concat {
+                let rows = phi.as_mut().subrows_mut(h * p, p);
+                linalg::gemm_blocked(rows, x.as_ref(), m.as_ref(), 1.0);
+            } else {
+                linalg::gemm_blocked_acc(phi.as_mut(), x.as_ref(), m.as_ref(), alpha, h > 0);
+            }
+        }
+    }
+    // Skip connection: Phi = X + alpha X K (docs/variants.md §3).
+    if cfg.spec.skip().is_some() {
+        phi.as_mut()
+            .col_iter_mut()
+            .zip(x.col_iter())
+            .for_each(|(pc, xc)| {
+                pc.iter_mut().zip(xc.iter()).for_each(|(v, &xv)| *v += xv);
+            });
+    }
     if buf.len() <= KBUF_MAX_LEN {
         KBUF.with(|c| c.set(buf));
     }
@@ -391,7 +676,45 @@ pub(super) fn features_with(
 
 #[cfg(test)]
 mod tests {
-    use super::tanh_fast;
+    use super::{act_col, tanh_col, tanh_fast, ActSlice};
+    use crate::activation::Activation;
+
+    #[test]
+    fn column_passes_equal_the_scalar_transform_bit_for_bit() {
+        // The vectorized column loops (AVX2 tanh, slice-evaluated activations; expressions
+        // without tanh, which the slice evaluator replaces by tanh_fast) against the
+        // per-element formula `(f((v + a bj) s) - mean) s`: the same operations, so equal bits.
+        let n = 1000;
+        let v0: Vec<f64> = (0..n)
+            .map(|i| ((i * 37) % 101) as f64 * 0.7 - 35.0)
+            .collect();
+        let a: Vec<f64> = (0..n).map(|i| ((i * 13) % 17) as f64 * 0.3 - 2.0).collect();
+        let (bj, s, mean) = (0.37, 1.0 / 22.6, 0.013);
+        let mut col = v0.clone();
+        tanh_col(&mut col, &a, bj, s, mean);
+        for i in 0..n {
+            let want = (tanh_fast((v0[i] + a[i] * bj) * s) - mean) * s;
+            assert_eq!(col[i].to_bits(), want.to_bits(), "tanh at {i}");
+        }
+        for name in [
+            "relu",
+            "gelu",
+            "leaky-relu:0.1",
+            "x*erf(x)",
+            "max(x,0.1*x)",
+            "x^2-1",
+        ] {
+            let act = Activation::parse(name).unwrap();
+            let f = ActSlice::new(&act);
+            let mut scratch = vec![0.0; f.scratch_len()];
+            let mut col = v0.clone();
+            act_col(&f, &mut col, &a, bj, s, mean, &mut scratch);
+            for i in 0..n {
+                let want = (act.eval((v0[i] + a[i] * bj) * s) - mean) * s;
+                assert_eq!(col[i].to_bits(), want.to_bits(), "{name} at {i}");
+            }
+        }
+    }
 
     #[test]
     fn tanh_fast_matches_std() {

@@ -9,6 +9,9 @@
 //! K = f_c(T / sqrt p) / sqrt p,  f_c = f - E f(xi)  (K_ii = 0, or f_c(T_ii/sqrt p)/sqrt p literal)
 //! K~ = a1 T / p + sigma G / sqrt p + s I           (equivalent; s = -a1 or tau_D - a1)
 //! Phi = X K  (attention/equivalent),  Phi = X  (ridge)
+//! variants (docs/variants.md): Phi = X A^T | X A with A = softmax_rows(beta T / sqrt p);
+//! Phi = X (I + alpha K) (skip); Z = Z0 C^{1/2}, C_ij = rho^|i-j| (stream "z", then the AR(1)
+//! recursion across tokens); labels drawn per block of L tokens (stream "y")
 //! Q = (Phi^T Phi / n + gamma I_n)^{-1},  E = (gamma^2/n) y^T Q^2 y,  yQy = y^T Q y / n,  trQ = tr Q / n
 //! ```
 //!
@@ -41,10 +44,14 @@ mod path;
 mod sample;
 mod spectra;
 
-pub use kernel::{features, kernel_from_gram, kernel_into, kernel_matrix};
+pub(crate) use kernel::tanh_fast;
+pub use kernel::{
+    features, kernel_from_gram, kernel_into, kernel_matrix, kernel_matrix_head,
+    softmax_attention_into,
+};
 use kernel::{features_with, kernel_coeffs, KernelCoeffs};
 pub use path::{path_from_features, path_from_spectrum};
-pub use sample::{sample, sample_labels};
+pub use sample::{ar1_filter, sample, sample_labels};
 pub use spectra::{gram_eigenvalues, kernel_eigenvalues, stieltjes};
 
 /// Per-replicate output.
@@ -121,7 +128,11 @@ fn replicate_with(cfg: &SimConfig, co: &KernelCoeffs, r: usize) -> Result<Replic
             op: "gamma path".into(),
             detail: format!(
                 "non-finite result in replicate {r} (activation `{}` overflowing?)",
-                cfg.spec.activation().map_or("?", |a| a.name())
+                if cfg.spec.is_softmax() {
+                    "softmax"
+                } else {
+                    cfg.spec.activation().map_or("?", |a| a.name())
+                }
             ),
         });
     }

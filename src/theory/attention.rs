@@ -107,7 +107,33 @@ impl AttentionParams {
     /// its diagonal shift, the model's geometry. Refuses (naming the key) what has no
     /// deterministic equivalent yet, and class targets that are not centred (the `a2` spike of
     /// `K` along the all-ones vector is not in the equivalent, `docs/rank-k.md`).
+    /// Entry-wise attention only: softmax, skip connections and correlated tokens are refused
+    /// here, naming the key (their equivalents: [`crate::theory::equivalent`]).
     pub fn from_spec(spec: &ModelSpec, c: f64) -> Result<Self> {
+        spec.require_supported("the deterministic equivalent (theory)")?;
+        let variant = |key: &str, value: String| {
+            Err(Error::param(
+                key,
+                value,
+                "is a model variant: its equivalent is theory::equivalent(spec, dims) \
+                 (docs/variants.md), not the plain attention pencil",
+            ))
+        };
+        if spec.is_softmax() {
+            return variant("attention.normalize", "softmax".into());
+        }
+        if let Some(a) = spec.skip() {
+            return variant("attention.skip", format!("{a}"));
+        }
+        if spec.tokens.ar1 != 0.0 {
+            return variant("tokens.ar1", format!("{}", spec.tokens.ar1));
+        }
+        Self::from_head(spec, c)
+    }
+
+    /// The equivalent of head 0's entry-wise kernel (activation, diagonal shift, geometry),
+    /// ignoring the attention options and token statistics (the variants map from it).
+    pub fn from_head(spec: &ModelSpec, c: f64) -> Result<Self> {
         spec.require_supported("the deterministic equivalent (theory)")?;
         if !spec.target_centred() {
             return Err(Error::param(
@@ -115,6 +141,14 @@ impl AttentionParams {
                 format!("{:?}", spec.signal.target),
                 "no deterministic equivalent for a class target that is not centred under the \
                  proportions yet (the a2 spike of K along 1 is not modelled); `simulate` runs it",
+            ));
+        }
+        if spec.heads.len() > 1 {
+            return Err(Error::param(
+                "heads",
+                spec.heads.len(),
+                "the single-head equivalent takes one head; several heads: \
+                 theory::MultiHeadParams (docs/multihead.md)",
             ));
         }
         let head = spec.head()?;
@@ -234,7 +268,9 @@ pub fn attention_lowrank(p: &AttentionParams) -> LowRank {
     }
 }
 
-fn point(pen: &Pencil, low: &LowRank, b: &Bulk, gamma: f64) -> Result<TheoryPoint> {
+/// The point of `(pen, low)` at a bulk solution: `q`, `E = -gamma^2 dq/dgamma`, `tr Q/n =
+/// m[0, 0]` and the solver status.
+pub(crate) fn point(pen: &Pencil, low: &LowRank, b: &Bulk, gamma: f64) -> Result<TheoryPoint> {
     let (q, dq) = low.quad(pen, b)?;
     let e = -gamma * gamma * dq.re;
     if !(q.re.is_finite() && e.is_finite()) {
@@ -265,11 +301,18 @@ pub fn attention_point(p: &AttentionParams, gamma: f64) -> Result<TheoryPoint> {
 /// start; output in input order. `iterations` of a point = Newton (+ Picard) iterations spent
 /// since the previous point of the path.
 pub fn attention_path(p: &AttentionParams, gammas: &[f64]) -> Result<Vec<TheoryPoint>> {
+    let pen = attention_pencil(p)?;
+    let low = attention_lowrank(p);
+    pencil_path(&pen, &low, gammas)
+}
+
+/// The path of any pencil with its low-rank part (read at `(u, R1)`, `tr Q/n = m[0, 0]`):
+/// solved from large to small `gamma` with continuation (cold start at `max(gamma, 10)`), output
+/// in input order, solver status on every point.
+pub fn pencil_path(pen: &Pencil, low: &LowRank, gammas: &[f64]) -> Result<Vec<TheoryPoint>> {
     for &g in gammas {
         require_positive("gamma", g)?;
     }
-    let pen = attention_pencil(p)?;
-    let low = attention_lowrank(p);
     let mut order: Vec<usize> = (0..gammas.len()).collect();
     order.sort_by(|&a, &b| gammas[b].total_cmp(&gammas[a]));
     let mut out: Vec<Option<TheoryPoint>> = vec![None; gammas.len()];
@@ -284,7 +327,7 @@ pub fn attention_path(p: &AttentionParams, gammas: &[f64]) -> Result<Vec<TheoryP
                 pen.continue_to(&from, C64::new(g, 0.0))?
             }
         };
-        out[i] = Some(point(&pen, &low, &b, g)?);
+        out[i] = Some(point(pen, low, &b, g)?);
         cur = Some(b);
     }
     out.into_iter()

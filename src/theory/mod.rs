@@ -6,37 +6,78 @@
 
 pub mod attention;
 pub mod bounds;
+pub mod correlated;
+pub mod modes;
+pub mod multihead;
 pub mod pencil;
 pub mod ridge;
 pub mod spectral;
+pub mod variants;
 
 pub use attention::{attention_path, attention_point, AttentionParams};
 pub use bounds::{first_moment_gram, psi_c, psi_inf, r1_closed, r1_pencil, r1_ridge};
+pub use multihead::{multihead_path, multihead_point, MultiHeadParams};
 pub use ridge::{ridge_path_geometry, ridge_point, ridge_point_pencil};
 pub use spectral::{
     gram_density, gram_edges, gram_stieltjes, gram_stieltjes_a1zero, kernel_density, kernel_edges,
     kernel_stieltjes,
 };
+pub use variants::{equivalent, Equivalent, Standing};
 
 use crate::error::{Error, Result};
-use crate::model::{Geometry, ModelKind, ModelSpec};
+use crate::model::ModelSpec;
 use serde::Serialize;
+
+/// Sizes at which a deterministic equivalent is evaluated.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Dims {
+    /// The proportional limit at `c = p/n` (every model whose equivalent depends on `c` only).
+    Ratio(f64),
+    /// Finite `n` and `p`: needed by the softmax (gamma map `gamma (n-1)^2/p`, mask correction
+    /// `-1/sqrt p`) and by AR(1) tokens (eigenvalues of the `n x n` covariance); the other models
+    /// use `c = p/n`.
+    Sizes {
+        /// Number of tokens.
+        n: usize,
+        /// Token dimension.
+        p: usize,
+    },
+}
+
+impl Dims {
+    /// `c = p/n` (validated `> 0`).
+    pub fn c(&self) -> Result<f64> {
+        let c = match *self {
+            Dims::Ratio(c) => c,
+            Dims::Sizes { n, p } => {
+                if n == 0 || p == 0 {
+                    return Err(Error::param(
+                        "n, p",
+                        format!("{n}, {p}"),
+                        "must be at least 1",
+                    ));
+                }
+                p as f64 / n as f64
+            }
+        };
+        crate::error::require_positive("c", c)
+    }
+}
 
 /// The deterministic equivalent of `spec` at `c = p/n` along `gammas` (any order; output in
 /// input order): ridge by its closed form or pencil, attention and its Gaussian equivalent by the
-/// attention pencil. A model without a deterministic equivalent yet is an error naming the key
-/// ("not supported by the deterministic equivalent (theory) yet"), never a wrong number.
+/// attention pencil (one head; skip connections by the mapped pencil) or the multi-head
+/// equivalent (several heads, `docs/multihead.md`). A model without a deterministic equivalent
+/// yet is an error naming the key ("no deterministic equivalent for ... yet"), never a wrong
+/// number; variants whose equivalent depends on `n` and `p` separately (softmax, AR(1) tokens)
+/// are an error asking for them ([`model_path_at`]).
 pub fn model_path(spec: &ModelSpec, c: f64, gammas: &[f64]) -> Result<Vec<TheoryPoint>> {
-    spec.validate()?;
-    match spec.kind {
-        ModelKind::Ridge => {
-            spec.require_supported("the deterministic equivalent (theory)")?;
-            ridge_path_geometry(c, &Geometry::of(spec, 0)?, gammas)
-        }
-        ModelKind::Attention | ModelKind::Equivalent => {
-            attention_path(&AttentionParams::from_spec(spec, c)?, gammas)
-        }
-    }
+    model_path_at(spec, Dims::Ratio(c), gammas)
+}
+
+/// [`model_path`] at given sizes ([`Dims`]): the dispatch of [`variants::equivalent`].
+pub fn model_path_at(spec: &ModelSpec, dims: Dims, gammas: &[f64]) -> Result<Vec<TheoryPoint>> {
+    equivalent(spec, dims)?.path(gammas)
 }
 
 /// One deterministic-equivalent point with its solver status.

@@ -1,4 +1,4 @@
-//! Limiting spectra (ADDENDUM §1), complex `z` with `Im z > 0`.
+//! Limiting spectra (docs/spectra.md), complex `z` with `Im z > 0`.
 //!
 //! **(a) Kernel matrix** (`mu = 0, w = 0`): `m_K` solves
 //! `m = -1/(z - s - a1/(1 + a1 m/c) + (sigma^2/c) m)`, i.e. the cubic
@@ -22,9 +22,15 @@
 use super::attention::{attention_pencil, AttentionParams};
 use super::bounds::first_moment_gram;
 use super::pencil::{Bulk, Pencil};
-use crate::error::{require_finite, require_nonnegative, require_positive, Error, Result};
+use crate::error::{
+    require_finite, require_nonnegative, require_positive, Deadline, Error, Result,
+};
 use num_complex::Complex64 as C64;
 use std::f64::consts::PI;
+
+/// Relative precision of the bisection of [`gram_edges`]: the threshold edge itself is only
+/// defined to ~1e-6 (eta-smoothing), and each step costs a full eta-path solve.
+pub const EDGE_RELATIVE_PRECISION: f64 = 1e-8;
 
 /// Density threshold for edges: `1e-4` of a flat density on the grid (ADDENDUM §5 caveat).
 pub const EDGE_THRESHOLD: f64 = 1e-4;
@@ -183,61 +189,160 @@ pub fn kernel_density(c: f64, a1: f64, nu: f64, s: f64, xs: &[f64]) -> Result<Ve
     Ok(out)
 }
 
-fn edges_by_grid<D: Fn(&[f64]) -> Result<Vec<f64>>, P: Fn(f64) -> Result<f64>>(
-    dens_grid: &D,
-    dens_point: &P,
-    lo: f64,
-    hi: f64,
-    k: usize,
-    lower_floor: Option<f64>,
-) -> Result<(f64, f64)> {
-    let xs: Vec<f64> = (0..k)
-        .map(|i| lo + (hi - lo) * i as f64 / (k - 1) as f64)
-        .collect();
-    let d = dens_grid(&xs)?;
-    let thr = EDGE_THRESHOLD / (hi - lo);
-    let on: Vec<usize> = (0..k).filter(|&i| d[i] > thr).collect();
-    let (Some(&first), Some(&last)) = (on.first(), on.last()) else {
-        return Err(Error::Quadrature {
-            detail: "density below threshold on the whole grid (no support found)".into(),
-        });
-    };
-    let bis = |mut inside: f64, mut outside: f64| -> Result<f64> {
-        for _ in 0..40 {
-            let mid = 0.5 * (inside + outside);
-            if dens_point(mid)? > thr {
-                inside = mid;
-            } else {
-                outside = mid;
-            }
-        }
-        Ok(0.5 * (inside + outside))
-    };
-    let upper = if last + 1 < k {
-        bis(xs[last], xs[last + 1])?
-    } else {
-        xs[last]
-    };
-    let lower = if first == 0 {
-        lower_floor.unwrap_or(xs[0])
-    } else {
-        bis(xs[first], xs[first - 1])?
-    };
-    Ok((lower, upper))
+/// `Delta(y)`, the discriminant of the cubic of [`kernel_coeffs`] in `m` at real
+/// `z = s + y`: `A m^3 + B m^2 + C m + 1` with `A = b k`, `B = k y + b`, `C = y + k - a1`
+/// (`b = sigma^2/c`, `k = a1/c`); `Delta = 18ABC - 4B^3 + B^2 C^2 - 4AC^3 - 27A^2`.
+fn kernel_discriminant(c: f64, a1: f64, nu: f64, y: f64) -> f64 {
+    let (b, k) = ((nu - a1 * a1).max(0.0) / c, a1 / c);
+    let (aa, bb, cc) = (b * k, k * y + b, y + k - a1);
+    18.0 * aa * bb * cc - 4.0 * bb.powi(3) + bb * bb * cc * cc
+        - 4.0 * aa * cc.powi(3)
+        - 27.0 * aa * aa
 }
 
-/// Outer edges `(lambda_min, lambda_max)` of the kernel spectrum (grid of 2001 points + bisection).
+/// Coefficients (ascending powers of `y`) of [`kernel_discriminant`], a quartic.
+fn kernel_discriminant_poly(c: f64, a1: f64, nu: f64) -> [f64; 5] {
+    let (b, k) = ((nu - a1 * a1).max(0.0) / c, a1 / c);
+    let a = b * k;
+    let g = k - a1;
+    let mul = |p: &[f64], q: &[f64]| {
+        let mut r = vec![0.0; p.len() + q.len() - 1];
+        for (i, x) in p.iter().enumerate() {
+            for (j, y) in q.iter().enumerate() {
+                r[i + j] += x * y;
+            }
+        }
+        r
+    };
+    let bp = [b, k];
+    let cp = [g, 1.0];
+    let bc = mul(&bp, &cp);
+    let b2 = mul(&bp, &bp);
+    let b3 = mul(&b2, &bp);
+    let c2 = mul(&cp, &cp);
+    let c3 = mul(&c2, &cp);
+    let b2c2 = mul(&b2, &c2);
+    let mut d = [0.0; 5];
+    for (i, v) in bc.iter().enumerate() {
+        d[i] += 18.0 * a * v;
+    }
+    for (i, v) in b3.iter().enumerate() {
+        d[i] -= 4.0 * v;
+    }
+    for (i, v) in b2c2.iter().enumerate() {
+        d[i] += v;
+    }
+    for (i, v) in c3.iter().enumerate() {
+        d[i] -= 4.0 * a * v;
+    }
+    d[0] -= 27.0 * a * a;
+    d
+}
+
+/// `c` range of [`kernel_edges`]: the discriminant edges are checked against the density
+/// (which integrates to 1 within 1e-4 on a 20,000-point grid) down to `c = 1e-5` and up to
+/// `1e5`; at `c = 1e-6` the far piece of the support (mass `c`, near `a1/c`) is lost. One
+/// decade of margin each side.
+pub const KERNEL_C_RANGE: (f64, f64) = (1e-4, 1e4);
+
+/// Outer edges `(lambda_min, lambda_max)` of the kernel spectrum: the support is where the
+/// cubic of [`kernel_stieltjes`] has a complex root pair at real `z`, i.e. where its
+/// discriminant `Delta(z - s)` (a quartic in `z`) is negative and the tracked branch has
+/// `Im m > 0`; the edges are real roots of the quartic (Durand–Kerner, then bisection on
+/// `Delta` to adjacent doubles). Exact up to rounding for every `c`, where a density threshold
+/// on a grid is not (the support at `c = 1e-3` is two pieces, about `[-11, 10]` and
+/// `[600, 645]`).
 pub fn kernel_edges(c: f64, a1: f64, nu: f64, s: f64) -> Result<(f64, f64)> {
     check_kernel(c, a1, nu, s)?;
-    let b = kernel_scale(c, a1, nu, s) + 0.5;
-    edges_by_grid(
-        &|xs: &[f64]| kernel_density(c, a1, nu, s, xs),
-        &|x| Ok(kernel_stieltjes(c, a1, nu, s, C64::new(x, 1e-9 * (1.0 + b)))?.im / PI),
-        -b,
-        b,
-        2001,
-        None,
-    )
+    if !(KERNEL_C_RANGE.0..=KERNEL_C_RANGE.1).contains(&c) {
+        return Err(Error::param(
+            "c",
+            crate::error::fmt_num(c),
+            format!(
+                "allowed [{}, {}] for the kernel spectrum edges",
+                crate::error::fmt_num(KERNEL_C_RANGE.0),
+                crate::error::fmt_num(KERNEL_C_RANGE.1)
+            ),
+        ));
+    }
+    if nu - a1 * a1 <= 0.0 && a1 == 0.0 {
+        return Err(Error::param(
+            "nu",
+            nu,
+            "the kernel spectrum of a constant activation (nu = 0) is a point mass",
+        ));
+    }
+    let coef: Vec<C64> = kernel_discriminant_poly(c, a1, nu)
+        .iter()
+        .map(|&v| C64::new(v, 0.0))
+        .collect();
+    let delta = |y: f64| kernel_discriminant(c, a1, nu, y);
+    // Real roots (up to the accuracy of the root finder), each refined to a sign change.
+    let mut roots: Vec<f64> = Vec::new();
+    for r in poly_roots(&coef) {
+        if r.im.abs() > 1e-6 * (1.0 + r.re.abs()) {
+            continue;
+        }
+        let y = r.re;
+        let mut h = 1e-12 * (1.0 + y.abs());
+        let refined = loop {
+            let (lo, hi) = (y - h, y + h);
+            let (dl, dh) = (delta(lo), delta(hi));
+            if (dl < 0.0) != (dh < 0.0) {
+                let (mut a, mut b, neg_a) = (lo, hi, dl < 0.0);
+                for _ in 0..200 {
+                    let m = 0.5 * (a + b);
+                    if m <= a || m >= b {
+                        break;
+                    }
+                    if (delta(m) < 0.0) == neg_a {
+                        a = m;
+                    } else {
+                        b = m;
+                    }
+                }
+                break Some(0.5 * (a + b));
+            }
+            h *= 8.0;
+            if h > 1e-3 * (1.0 + y.abs()) {
+                break None; // a double root (an atom, e.g. sigma = 0): no sign change
+            }
+        };
+        if let Some(y) = refined {
+            roots.push(y);
+        }
+    }
+    roots.sort_by(f64::total_cmp);
+    roots.dedup_by(|a, b| (*a - *b).abs() <= 1e-12 * (1.0 + b.abs()));
+    // Support pieces: between consecutive roots, Delta < 0 and the density does not scale
+    // with eta (Im m at eta and 10 eta agree within a factor 2; off the support Im m ~ eta).
+    let scale = kernel_scale(c, a1, nu, s);
+    let eta = 1e-10 * (1.0 + scale);
+    let inside = |y: f64| -> Result<bool> {
+        if delta(y).is_nan() || delta(y) >= 0.0 {
+            return Ok(false);
+        }
+        let m1 = kernel_stieltjes(c, a1, nu, s, C64::new(s + y, eta))?.im;
+        let m2 = kernel_stieltjes(c, a1, nu, s, C64::new(s + y, 10.0 * eta))?.im;
+        Ok(m1 > 0.0 && m2 < 2.0 * m1)
+    };
+    let mut lo = f64::INFINITY;
+    let mut hi = f64::NEG_INFINITY;
+    for w in roots.windows(2) {
+        if inside(0.5 * (w[0] + w[1]))? {
+            lo = lo.min(w[0]);
+            hi = hi.max(w[1]);
+        }
+    }
+    if lo.is_nan() || hi.is_nan() || lo >= hi {
+        return Err(Error::Quadrature {
+            detail: format!(
+                "kernel spectrum: no support found (c = {c}, a1 = {a1}, nu = {nu}; discriminant \
+                 roots {roots:?})"
+            ),
+        });
+    }
+    Ok((s + lo, s + hi))
 }
 
 fn gram_check(p: &AttentionParams) -> Result<Pencil> {
@@ -261,72 +366,133 @@ pub fn gram_stieltjes(p: &AttentionParams, z: C64) -> Result<C64> {
     Ok(m)
 }
 
-fn gram_density_eta(p: &AttentionParams, xs: &[f64], eta: f64) -> Result<Vec<f64>> {
-    let pen = gram_check(p)?;
-    let atom = (1.0 - p.c).max(0.0);
+/// Warm-started Newton from a neighbouring solution `from`, accepted under the safeguard of
+/// ADDENDUM §1b (converged, `Im m > 0`, `m` moved by at most 30 %); otherwise the eta-path.
+fn gram_solve_near(pen: &Pencil, z: C64, from: Option<&Bulk>) -> Result<Bulk> {
+    let warm = match from {
+        Some(b) => {
+            let nb = pen.newton(-z, b.m.clone(), 40);
+            match nb {
+                Ok(nb) if nb.converged => {
+                    let (mn, mo) = (pen.entry(&nb.m, 0, 0), pen.entry(&b.m, 0, 0));
+                    (mn.im > 0.0 && (mn - mo).norm() <= 0.3 * mo.norm()).then_some(nb)
+                }
+                _ => None,
+            }
+        }
+        None => None,
+    };
+    match warm {
+        Some(b) => Ok(b),
+        None => pen.solve_eta_path(z), // safeguard (ADDENDUM §1b)
+    }
+}
+
+/// Densities at `xs` (continuation along sorted `x`) and the solution at each point.
+fn gram_density_bulks(
+    pen: &Pencil,
+    atom: f64,
+    xs: &[f64],
+    eta: f64,
+    deadline: &Deadline,
+) -> Result<(Vec<f64>, Vec<Option<Bulk>>)> {
     let mut order: Vec<usize> = (0..xs.len()).collect();
     order.sort_by(|&a, &b| xs[a].total_cmp(&xs[b]));
     let mut out = vec![0.0; xs.len()];
-    let mut prev: Option<Bulk> = None;
+    let mut bulks: Vec<Option<Bulk>> = vec![None; xs.len()];
+    let mut prev: Option<usize> = None;
     for &i in &order {
+        deadline.check("the spectrum of Phi^T Phi/n")?;
         let z = C64::new(xs[i], eta);
-        let gamma = -z;
-        let warm = match &prev {
-            Some(b) => {
-                let nb = pen.newton(gamma, b.m.clone(), 40);
-                match nb {
-                    Ok(nb) if nb.converged => {
-                        let (mn, mo) = (pen.entry(&nb.m, 0, 0), pen.entry(&b.m, 0, 0));
-                        (mn.im > 0.0 && (mn - mo).norm() <= 0.3 * mo.norm()).then_some(nb)
-                    }
-                    _ => None,
-                }
-            }
-            None => None,
-        };
-        let b = match warm {
-            Some(b) => b,
-            None => pen.solve_eta_path(z)?, // safeguard (ADDENDUM §1b)
-        };
+        let b = gram_solve_near(pen, z, prev.and_then(|j| bulks[j].as_ref()))?;
         let m = pen.entry(&b.m, 0, 0);
         out[i] = (m.im - atom * (-1.0 / z).im) / PI;
-        prev = Some(b);
+        bulks[i] = Some(b);
+        prev = Some(i);
     }
-    Ok(out)
+    Ok((out, bulks))
 }
 
 /// Continuous density of `Phi^T Phi/n` (atom `(1-c)_+` removed) at `xs` (all `x > 0`),
 /// `eta = 1e-7 max|x|`.
 pub fn gram_density(p: &AttentionParams, xs: &[f64]) -> Result<Vec<f64>> {
+    gram_density_within(p, xs, &Deadline::unlimited())
+}
+
+/// [`gram_density`] within a time budget (checked at every point).
+pub fn gram_density_within(
+    p: &AttentionParams,
+    xs: &[f64],
+    deadline: &Deadline,
+) -> Result<Vec<f64>> {
     for &x in xs {
         require_positive("x", x)?;
     }
     let xmax = xs.iter().copied().fold(0.0, f64::max);
-    gram_density_eta(p, xs, 1e-7 * xmax.max(1e-300))
+    let pen = gram_check(p)?;
+    let atom = (1.0 - p.c).max(0.0);
+    Ok(gram_density_bulks(&pen, atom, xs, 1e-7 * xmax.max(1e-300), deadline)?.0)
 }
 
 /// Edges `(lambda_-, lambda_+)` of the nonzero part of `Phi^T Phi/n` (`lambda_- = 0` when the
 /// support touches 0, e.g. `c >= 1`). Grid of 300 points on `(1e-5 m1/max(c,1e-3), 60 m1/min(1,c))`
-/// (`m1` the first moment), threshold [`EDGE_THRESHOLD`], bisection with the eta-path.
+/// (`m1` the first moment), threshold [`EDGE_THRESHOLD`], then bisection with the eta-path
+/// (the reference solve: warm-started Newton moves the lower edge at `c = 0.1` by 2e-3) down
+/// to [`EDGE_RELATIVE_PRECISION`].
 pub fn gram_edges(p: &AttentionParams) -> Result<(f64, f64)> {
+    gram_edges_within(p, &Deadline::unlimited())
+}
+
+/// [`gram_edges`] within a time budget (checked at every solve).
+pub fn gram_edges_within(p: &AttentionParams, deadline: &Deadline) -> Result<(f64, f64)> {
     let m1 = first_moment_gram(p.c, p.a1, p.nu, p.s);
     let lo = 1e-5 * m1 / p.c.max(1e-3);
     let hi = 60.0 * m1 / p.c.min(1.0);
     let eta = 1e-9 * hi;
     let atom = (1.0 - p.c).max(0.0);
     let pen = gram_check(p)?;
-    edges_by_grid(
-        &|xs: &[f64]| gram_density_eta(p, xs, eta),
-        &|x| {
-            let z = C64::new(x, eta);
+    let k = 300;
+    let xs: Vec<f64> = (0..k)
+        .map(|i| lo + (hi - lo) * i as f64 / (k - 1) as f64)
+        .collect();
+    let (d, bulks) = gram_density_bulks(&pen, atom, &xs, eta, deadline)?;
+    let thr = EDGE_THRESHOLD / (hi - lo);
+    let on: Vec<usize> = (0..k).filter(|&i| d[i] > thr).collect();
+    let (Some(&first), Some(&last)) = (on.first(), on.last()) else {
+        return Err(Error::Quadrature {
+            detail: "density below threshold on the whole grid (no support found)".into(),
+        });
+    };
+    drop(bulks);
+    let bis = |mut inside: f64, mut outside: f64| -> Result<f64> {
+        for _ in 0..40 {
+            if (outside - inside).abs() <= EDGE_RELATIVE_PRECISION * inside.abs() {
+                break;
+            }
+            deadline.check("the spectrum edges of Phi^T Phi/n")?;
+            let mid = 0.5 * (inside + outside);
+            let z = C64::new(mid, eta);
             let b = pen.solve_eta_path(z)?;
-            Ok((pen.entry(&b.m, 0, 0).im - atom * (-1.0 / z).im) / PI)
-        },
-        lo,
-        hi,
-        300,
-        Some(0.0),
-    )
+            let dm = (pen.entry(&b.m, 0, 0).im - atom * (-1.0 / z).im) / PI;
+            if dm > thr {
+                inside = mid;
+            } else {
+                outside = mid;
+            }
+        }
+        Ok(0.5 * (inside + outside))
+    };
+    let upper = if last + 1 < k {
+        bis(xs[last], xs[last + 1])?
+    } else {
+        xs[last]
+    };
+    let lower = if first == 0 {
+        0.0
+    } else {
+        bis(xs[first], xs[first - 1])?
+    };
+    Ok((lower, upper))
 }
 
 /// `a1 = 0, s = 0` closed form: `m_F(z) = -(1+w)/z` with `z w = nu (1+w)^2 (1+w/c)`.

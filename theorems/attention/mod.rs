@@ -27,4 +27,10 @@ crate::claims! {
     cor_random_inputs::CorRandomInputs,
     cor_alignment::CorAlignment,
     cor_a1_zero::CorA1Zero,
+    rem_softmax::RemSoftmax,
+    open_skip::OpenSkip,
+    open_correlated_tokens::OpenCorrelatedTokens,
+    // v2 extension: several heads (docs/multihead.md; derived by the project, not the paper's)
+    ext_multihead_equivalent::ExtMultiheadEquivalent,
+    ext_multihead_what_heads_buy::ExtMultiheadWhatHeadsBuy,
 }

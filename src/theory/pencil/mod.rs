@@ -11,6 +11,7 @@
 //!   pair `(r, c1, alpha, k1)`, `(r2, c2, beta, k2)`:
 //!   `Z` then `Z^T V`: `Sigma[r,c2] += alpha beta n m[c1,r2]` (+ low rank `... (V - I)`);
 //!   `Z^T V` then `Z`: `Sigma[r,c2] += alpha beta p m[c1,r2]`; `G` then `G`: `alpha beta n m[c1,r2]`;
+//!   correlated family `G_i` then `G_l`: `alpha beta n cov[i][l] m[c1,r2]` ([`Kind::Gc`]);
 //! * bulk fixed point: unknowns `m[var,eq]` for same-type pairs, `m = F(m) = (L0 - Sigma(m))^{-1}`
 //!   blockwise per type; complex arithmetic, so `gamma` may be `-z` with `Im z > 0`;
 //! * Jacobian (ADDENDUM §3): `dF = M Sigma(dm) M`, i.e. `dF[v,e]/dm[c1,r2] = sum coef M[v,r] M[c2,e]`;
@@ -21,15 +22,19 @@
 //!   (implicit differentiation, ADDENDUM §3 item 3).
 //!
 //! New models (rank-K signals, several heads; ADDENDUM §4) are a new [`Pencil`] / [`LowRank`]
-//! description; the solver code is shared.
+//! description; the solver code is shared. Models whose deterministic `n x n` matrices are all
+//! diagonal in one basis (softmax without mask, skip connections, correlated tokens;
+//! `docs/variants.md §1`) use the same block description in a [`ModePencil`] (module `modes`).
 
 use crate::error::{Error, Result};
 
 mod lowrank;
+mod modes;
 use crate::fixed_point::{
     inverse, lu_solve, relative_residual, solve_newton, solve_picard, RootSystem, SolveOpts,
 };
 pub use lowrank::LowRank;
+pub use modes::{mode_residual, ModeBulk, ModePencil, Modes};
 use num_complex::Complex64 as C64;
 
 /// Dimension type of a block.
@@ -53,6 +58,13 @@ pub enum Kind {
     },
     /// `G` (n x n), symmetric, N(0,1) off-diagonal, independent of `Z`.
     G,
+    /// Member `index` of a family of jointly Gaussian symmetric n x n matrices `G_0, G_1, ...`,
+    /// independent of `Z` and of `G`, with entry covariance `E[(G_i)_jk (G_l)_jk] = cov[i][l]`
+    /// (the matrix given to [`Pencil::with_wigner_cov`]; `docs/multihead.md §4`).
+    Gc {
+        /// Index into the covariance matrix.
+        index: usize,
+    },
 }
 
 /// One random block `coef * kind` at `(row, col)`.
@@ -115,7 +127,56 @@ impl Pencil {
         l0_gamma: &[(usize, usize, f64)],
         random: &[RandomBlock],
     ) -> Result<Pencil> {
+        Self::with_wigner_cov(types, c, l0, l0_gamma, random, &[])
+    }
+
+    /// [`Pencil::new`] with a family of correlated Wigner blocks [`Kind::Gc`]: `cov` is the
+    /// `k x k` entry covariance (row-major; `k^2 = cov.len()`), symmetric and positive
+    /// semi-definite (checked, `1e-12` relative: quadrature round-off). Every `Gc { index }`
+    /// needs `index < k`.
+    pub fn with_wigner_cov(
+        types: Vec<BlockType>,
+        c: f64,
+        l0: &[(usize, usize, f64)],
+        l0_gamma: &[(usize, usize, f64)],
+        random: &[RandomBlock],
+        cov: &[f64],
+    ) -> Result<Pencil> {
         crate::error::require_positive("c", c)?;
+        let k = (cov.len() as f64).sqrt().round() as usize;
+        if k * k != cov.len() {
+            return Err(Error::param(
+                "wigner covariance",
+                cov.len(),
+                "not a square matrix",
+            ));
+        }
+        if cov.iter().any(|v| !v.is_finite())
+            || (0..k).any(|i| (0..i).any(|j| cov[i * k + j] != cov[j * k + i]))
+        {
+            return Err(Error::param(
+                "wigner covariance",
+                format!("{cov:?}"),
+                "must be finite and symmetric",
+            ));
+        }
+        if !crate::heads::is_psd(cov, k, 1e-12)? {
+            return Err(Error::param(
+                "wigner covariance",
+                format!("{cov:?}"),
+                "must be positive semi-definite",
+            ));
+        }
+        if let Some(b) = random
+            .iter()
+            .find(|b| matches!(b.kind, Kind::Gc { index } if index >= k))
+        {
+            return Err(Error::param(
+                "pencil",
+                format!("{b:?}"),
+                format!("Gc index beyond the {k} x {k} covariance"),
+            ));
+        }
         let nb = types.len();
         let mut unknowns = Vec::new();
         let mut uidx = vec![None; nb * nb];
@@ -145,6 +206,9 @@ impl Pencil {
                     (Kind::Z, Kind::Zt { .. }) => n,
                     (Kind::Zt { .. }, Kind::Z) => p,
                     (Kind::G, Kind::G) => n,
+                    (Kind::Gc { index: i }, Kind::Gc { index: l }) if cov[i * k + l] != 0.0 => {
+                        n * cov[i * k + l]
+                    }
                     _ => continue,
                 };
                 let v = match (a.kind, b.kind) {
