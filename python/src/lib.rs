@@ -453,11 +453,11 @@ fn spectral_point(obj: &Bound<'_, PyAny>) -> PyResult<Complex64> {
             .map_err(|_| param_err("z", &s, "expected RE,IM"))?;
         (s, v)
     } else if let Ok(z) = obj.extract::<Complex64>() {
-        (format!("{},{}", z.re, z.im), vec![z.re, z.im])
+        (format!("{},{}", fmt_num(z.re), fmt_num(z.im)), vec![z.re, z.im])
     } else if let Ok(v) = obj.extract::<Vec<f64>>() {
         let s = v
             .iter()
-            .map(|x| format!("{x}"))
+            .map(|&x| fmt_num(x))
             .collect::<Vec<_>>()
             .join(",");
         (s, v)
