@@ -229,9 +229,7 @@ pub fn heads(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Vec<String>>> {
         return Ok(Some(out));
     }
     let v: Vec<String> = obj.extract().map_err(|_| {
-        PyTypeError::new_err(
-            "heads must be a list of activations or a string \"tanh,cos\"",
-        )
+        PyTypeError::new_err("heads must be a list of activations or a string \"tanh,cos\"")
     })?;
     Ok(Some(v))
 }
@@ -242,7 +240,13 @@ fn parse_labels(s: &str) -> PyResult<Option<usize>> {
     if t == "iid" {
         return Ok(None);
     }
-    let bad = || param_err("labels", s, "expected iid or block:L with an integer L >= 1");
+    let bad = || {
+        param_err(
+            "labels",
+            s,
+            "expected iid or block:L with an integer L >= 1",
+        )
+    };
     let l: usize = t
         .strip_prefix("block:")
         .ok_or_else(bad)?

@@ -14,10 +14,10 @@ use rayon::prelude::*;
 use rmt_verify::claim::{Budget, Claim, Level, Pack, Row, Verdict};
 use rmt_verify::error::{fmt_num, require_time_limit, Deadline};
 use rmt_verify::evidence::SEED_SCHEME;
+use rmt_verify::heads::HeadStats;
 use rmt_verify::hermite::MAX_ORDER;
 use rmt_verify::model::{Diag, SimConfig};
 use rmt_verify::monte_carlo::{run_replicate, summarize, ReplicateResult, Summary};
-use rmt_verify::heads::HeadStats;
 use rmt_verify::theory::spectral::{
     gram_density_within, gram_edges_within, gram_stieltjes, kernel_density, kernel_edges,
     kernel_stieltjes, KERNEL_C_RANGE,
@@ -192,8 +192,20 @@ fn theory<'py>(
     let spec = convert::spec(
         model,
         shortcuts(
-            kind, activation, snr, wk, wq, diag, heads, combine, softmax, unmasked, softmax_side,
-            skip, ar1, labels,
+            kind,
+            activation,
+            snr,
+            wk,
+            wq,
+            diag,
+            heads,
+            combine,
+            softmax,
+            unmasked,
+            softmax_side,
+            skip,
+            ar1,
+            labels,
         )?,
     )?;
     let gammas = match gammas {
@@ -353,10 +365,25 @@ fn simulate<'py>(
     ar1: Option<f64>,
     labels: Option<String>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let spec = convert::spec(model, shortcuts(
-            kind, activation, snr, wk, wq, diag, heads, combine, softmax, unmasked, softmax_side,
-            skip, ar1, labels,
-        )?)?;
+    let spec = convert::spec(
+        model,
+        shortcuts(
+            kind,
+            activation,
+            snr,
+            wk,
+            wq,
+            diag,
+            heads,
+            combine,
+            softmax,
+            unmasked,
+            softmax_side,
+            skip,
+            ar1,
+            labels,
+        )?,
+    )?;
     let gammas = match gammas {
         Some(g) if !g.is_none() => convert::gammas(g)?,
         _ => th::parse_gammas("0.1").map_err(run::to_py)?,
@@ -453,13 +480,12 @@ fn spectral_point(obj: &Bound<'_, PyAny>) -> PyResult<Complex64> {
             .map_err(|_| param_err("z", &s, "expected RE,IM"))?;
         (s, v)
     } else if let Ok(z) = obj.extract::<Complex64>() {
-        (format!("{},{}", fmt_num(z.re), fmt_num(z.im)), vec![z.re, z.im])
+        (
+            format!("{},{}", fmt_num(z.re), fmt_num(z.im)),
+            vec![z.re, z.im],
+        )
     } else if let Ok(v) = obj.extract::<Vec<f64>>() {
-        let s = v
-            .iter()
-            .map(|&x| fmt_num(x))
-            .collect::<Vec<_>>()
-            .join(",");
+        let s = v.iter().map(|&x| fmt_num(x)).collect::<Vec<_>>().join(",");
         (s, v)
     } else {
         return Err(pyo3::exceptions::PyTypeError::new_err(
@@ -918,10 +944,25 @@ fn model_spec<'py>(
     ar1: Option<f64>,
     labels: Option<String>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let spec = convert::spec(model, shortcuts(
-            kind, activation, snr, wk, wq, diag, heads, combine, softmax, unmasked, softmax_side,
-            skip, ar1, labels,
-        )?)?;
+    let spec = convert::spec(
+        model,
+        shortcuts(
+            kind,
+            activation,
+            snr,
+            wk,
+            wq,
+            diag,
+            heads,
+            combine,
+            softmax,
+            unmasked,
+            softmax_side,
+            skip,
+            ar1,
+            labels,
+        )?,
+    )?;
     convert::spec_to_py(py, &spec)
 }
 
@@ -948,10 +989,25 @@ fn model_toml(
     ar1: Option<f64>,
     labels: Option<String>,
 ) -> PyResult<String> {
-    let spec = convert::spec(model, shortcuts(
-            kind, activation, snr, wk, wq, diag, heads, combine, softmax, unmasked, softmax_side,
-            skip, ar1, labels,
-        )?)?;
+    let spec = convert::spec(
+        model,
+        shortcuts(
+            kind,
+            activation,
+            snr,
+            wk,
+            wq,
+            diag,
+            heads,
+            combine,
+            softmax,
+            unmasked,
+            softmax_side,
+            skip,
+            ar1,
+            labels,
+        )?,
+    )?;
     Ok(spec.to_toml())
 }
 

@@ -7,9 +7,7 @@
 //! replicates, between claims). A theory path or a claim already started finishes in the
 //! background (seconds with the quick budget) and its result is dropped.
 
-use pyo3::exceptions::{
-    PyMemoryError, PyOSError, PyRuntimeError, PyTimeoutError, PyValueError,
-};
+use pyo3::exceptions::{PyMemoryError, PyOSError, PyRuntimeError, PyTimeoutError, PyValueError};
 use pyo3::prelude::*;
 use rmt_verify::Error;
 use std::sync::atomic::{AtomicBool, Ordering};
