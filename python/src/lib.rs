@@ -82,7 +82,8 @@ fn shortcuts(
 /// Hermite coefficients of an activation (`rmt-verify hermite ACTIVATION --order K
 /// --time-limit S`).
 #[pyfunction]
-#[pyo3(signature = (activation, order = 8, *, time_limit = rmt_verify::hermite::DEFAULT_TIME_LIMIT))]
+#[pyo3(signature = (activation, order = 8, *, time_limit = rmt_verify::hermite::DEFAULT_TIME_LIMIT),
+       text_signature = "(activation, order=8, *, time_limit=60.0)")]
 fn hermite<'py>(
     py: Python<'py>,
     activation: String,
