@@ -93,3 +93,13 @@ def test_atom(cli_json, activation, matrix, at):
     assert py["atom"] == ref["atom"]
     if activation == "x":
         assert py["atom"] == 0.5
+
+
+def test_time_limit_raises_timeout_error(cli_error):
+    # over its budget: TimeoutError, with the CLI's message but for the keyword that raises it
+    with pytest.raises(TimeoutError) as e:
+        rv.spectrum("tanh", c=0.1, matrix="gram", time_limit=1e-9)
+    ref = cli_error("spectrum", "--c", "0.1", "--matrix", "gram", "--time-limit", "1e-9")
+    assert str(e.value) == ref.replace("--time-limit", "time_limit=")
+    with pytest.raises(TimeoutError, match="time_limit="):
+        rv.hermite("x*tanh(x)", 200, time_limit=1e-9)
