@@ -9,8 +9,11 @@ lists of points as one array per field::
     >>> t["E"]                       # numpy array, one value per gamma
 
 A model is a dict with the keys of a model file (``docs/model-file.md``), a path to one, or
-the single-head keywords ``kind=, activation=, snr=, wk=, wq=, diag=`` (defaults: attention,
-tanh, snr 1, w = 0, zero diagonal). Bad input raises ``ValueError`` with the CLI's message.
+the keywords of the CLI's model flags: ``kind=, activation=, snr=, wk=, wq=, diag=`` (defaults:
+attention, tanh, snr 1, w = 0, zero diagonal), several heads with equal W ``heads=["tanh",
+"cos"], combine="concat"|"sum"`` (docs/multihead.md) and the variants ``softmax=BETA,
+unmasked=, softmax_side=, skip=ALPHA, ar1=RHO, labels="block:L"`` (docs/variants.md). Bad
+input raises ``ValueError`` with the CLI's message.
 Long calls release the GIL and stop on Ctrl-C.
 """
 
@@ -31,6 +34,10 @@ from .types import (
     ClosedForm,
     Coords,
     DiagName,
+    CombineName,
+    SoftmaxSide,
+    Heads,
+    HeadsInfo,
     Gammas,
     HermiteResult,
     Paper,
@@ -61,6 +68,10 @@ __all__ = [
     "ClosedForm",
     "Coords",
     "DiagName",
+    "CombineName",
+    "SoftmaxSide",
+    "Heads",
+    "HeadsInfo",
     "Gammas",
     "HermiteResult",
     "Paper",

@@ -19,6 +19,10 @@ from .types import (
     Coords as Coords,
     Kind as Kind,
     DiagName as DiagName,
+    CombineName as CombineName,
+    SoftmaxSide as SoftmaxSide,
+    Heads as Heads,
+    HeadsInfo as HeadsInfo,
     SpectralPoint as SpectralPoint,
     ClosedForm as ClosedForm,
     HermiteResult as HermiteResult,
@@ -33,10 +37,11 @@ from .types import (
     ClaimInfo as ClaimInfo,
 )
 
-def hermite(activation: str, order: int = 8) -> HermiteResult:
+def hermite(activation: str, order: int = 8, *, time_limit: float = 60.0) -> HermiteResult:
     """Hermite coefficients a_0..a_order of an activation (a built-in such as ``"relu"``,
     ``"leaky-relu:0.1"``, or an expression in x such as ``"x*tanh(x)"``), with error estimates
-    (``rmt-verify hermite ACTIVATION --order K``)."""
+    and the digits lost to centring (``rmt-verify hermite ACTIVATION --order K --time-limit S``;
+    ``TimeoutError`` beyond ``time_limit`` seconds)."""
 
 def theory(
     model: Optional[ModelLike] = None,
@@ -51,11 +56,23 @@ def theory(
     wk: Optional[Coords] = None,
     wq: Optional[Coords] = None,
     diag: Optional[DiagName] = None,
+    heads: Optional[Heads] = None,
+    combine: Optional[CombineName] = None,
+    softmax: Optional[float] = None,
+    unmasked: bool = False,
+    softmax_side: Optional[SoftmaxSide] = None,
+    skip: Optional[float] = None,
+    ar1: Optional[float] = None,
+    labels: Optional[str] = None,
 ) -> TheoryResult:
     """Deterministic equivalents E, yQy, trQ along a gamma path (default
-    ``"logspace:1e-3:10:9"``) at c = p/n (give ``c`` or ``n`` and ``p``), with the solver status
-    of every point (``rmt-verify theory``). A point that did not converge is reported in
-    ``converged`` (and a ``RuntimeWarning``), never as a silent NaN."""
+    ``"logspace:1e-3:10:9"``) at c = p/n (give ``c``, or ``n`` and ``p``: whole sizes are needed
+    by the softmax and AR(1) tokens), with the solver status of every point (``rmt-verify
+    theory``). Any model a model file describes: one or several heads (``heads``, with the
+    multi-head constants under ``result["heads"]``), the variants (softmax, skip connection,
+    AR(1) tokens, label blocks); ``equivalent`` and ``standing`` say what it is mapped to. A
+    model without an equivalent yet raises ``ValueError`` naming the key. A point that did not
+    converge is reported in ``converged`` (and a ``RuntimeWarning``), never as a silent NaN."""
 
 def simulate(
     model: Optional[ModelLike] = None,
@@ -71,6 +88,14 @@ def simulate(
     wk: Optional[Coords] = None,
     wq: Optional[Coords] = None,
     diag: Optional[DiagName] = None,
+    heads: Optional[Heads] = None,
+    combine: Optional[CombineName] = None,
+    softmax: Optional[float] = None,
+    unmasked: bool = False,
+    softmax_side: Optional[SoftmaxSide] = None,
+    skip: Optional[float] = None,
+    ar1: Optional[float] = None,
+    labels: Optional[str] = None,
 ) -> SimulateResult:
     """Monte Carlo on the exact model (``rmt-verify simulate``; default gamma 0.1): mean,
     standard error and 95% interval over ``seeds`` replicates (NaN with one replicate: the CLI's
@@ -86,10 +111,13 @@ def spectrum(
     z: Union[None, SpectralPoint, Sequence[SpectralPoint]] = None,
     points: int = 200,
     x: Union[None, Sequence[float], NDArray[np.floating[Any]]] = None,
+    time_limit: float = 60.0,
 ) -> SpectrumResult:
     """Limiting spectrum of K or Phi^T Phi/n (mu = 0, w = 0): density on a grid of ``points``
-    values around the support (or on the grid ``x``), support edges, and the Stieltjes
-    transform at each ``z`` (Im z > 0) (``rmt-verify spectrum``)."""
+    values around the support (or on the grid ``x``), support edges, the point mass
+    (``atom``, ``atom_at``) and the Stieltjes transform at each ``z`` (``rmt-verify spectrum``).
+    The CLI's limits: c in [1e-4, 1e4] for the kernel, [0.1, 1e3] for the gram matrix;
+    2 <= points <= 10000; |Re z| <= 1e6, 1e-12 <= Im z <= 1e6."""
 
 def verify(
     claim: Union[None, str, Sequence[str]] = None,
@@ -116,6 +144,14 @@ def model_spec(
     wk: Optional[Coords] = None,
     wq: Optional[Coords] = None,
     diag: Optional[DiagName] = None,
+    heads: Optional[Heads] = None,
+    combine: Optional[CombineName] = None,
+    softmax: Optional[float] = None,
+    unmasked: bool = False,
+    softmax_side: Optional[SoftmaxSide] = None,
+    skip: Optional[float] = None,
+    ar1: Optional[float] = None,
+    labels: Optional[str] = None,
 ) -> Dict[str, Any]:
     """The model these arguments describe, as a dict with every key of a model file (edit it and
     pass it back as ``model=``)."""
@@ -129,6 +165,14 @@ def model_toml(
     wk: Optional[Coords] = None,
     wq: Optional[Coords] = None,
     diag: Optional[DiagName] = None,
+    heads: Optional[Heads] = None,
+    combine: Optional[CombineName] = None,
+    softmax: Optional[float] = None,
+    unmasked: bool = False,
+    softmax_side: Optional[SoftmaxSide] = None,
+    skip: Optional[float] = None,
+    ar1: Optional[float] = None,
+    labels: Optional[str] = None,
 ) -> str:
     """The model these arguments describe, as the text of a model file (for ``--model-file``)."""
 
@@ -147,6 +191,10 @@ __all__ = [
     "ClosedForm",
     "Coords",
     "DiagName",
+    "CombineName",
+    "SoftmaxSide",
+    "Heads",
+    "HeadsInfo",
     "Gammas",
     "HermiteResult",
     "Paper",

@@ -21,6 +21,12 @@ Coords = Union[str, Sequence[float], NDArray[np.floating[Any]]]
 
 Kind = Union[Literal["attention"], Literal["ridge"], Literal["equivalent"]]
 DiagName = Union[Literal["zero"], Literal["literal"]]
+CombineName = Union[Literal["concat"], Literal["sum"]]
+"""How several heads combine: stacked features ``[X K_1; ...]`` or ``sum_h X K_h``."""
+SoftmaxSide = Union[Literal["transpose"], Literal["plain"]]
+"""Softmax side: ``Phi = X A^T`` (transpose) or ``Phi = X A`` (plain)."""
+Heads = Union[str, Sequence[str]]
+"""Activations of several heads: ``["tanh", "cos"]`` or the CLI's ``"tanh,cos"``."""
 SpectralPoint = Union[complex, str, Sequence[float]]
 
 class ClosedForm(TypedDict):
@@ -39,10 +45,14 @@ class HermiteResult(TypedDict):
     nu: float
     sigma2: float
     error_estimate: float
+    relative_error: float
+    """``error_estimate`` relative to max(1, rms f)."""
     errors: NDArray[np.float64]
     """Error estimate of each a_k, shape (order + 1,)."""
     nu_error: float
     parseval_residual: float
+    digits_lost: float
+    """Significant digits of f lost to centring (log10 of mean / sqrt(nu); 0 when none)."""
     closed_form: Optional[ClosedForm]
     centred: bool
     method: str
@@ -56,11 +66,37 @@ class ModelKeys(TypedDict):
     spec: Dict[str, Any]
     """The model run, with the keys of a model file (``model_spec`` of the same arguments)."""
 
-class TheoryResult(ModelKeys):
+class HeadsInfo(TypedDict):
+    """Several heads (docs/multihead.md): per-head constants and the Wigner covariance."""
+    a1: NDArray[np.float64]
+    """a1 of each head, shape (H,)."""
+    s: NDArray[np.float64]
+    """Diagonal shift of each head, shape (H,)."""
+    wigner_cov: NDArray[np.float64]
+    """Wigner covariance S, shape (H, H)."""
+    gram_rank: int
+    """Rank of the activations' Gram matrix (the number of effective heads)."""
+    combine: str
+
+class _TheoryHeads(TypedDict, total=False):
+    heads: HeadsInfo
+    """Present when the model has several heads."""
+
+class TheoryResult(ModelKeys, _TheoryHeads):
     c: float
+    n: Optional[int]
+    """The sizes when given as whole ``n=``, ``p=`` (else None: the proportional limit at c)."""
+    p: Optional[int]
     a1: Optional[float]
+    """Single-head attention constants (None for ridge, several heads, the mode model)."""
     nu: Optional[float]
     s: Optional[float]
+    equivalent: str
+    """What the model is mapped to (the solver and the variant's map, docs/variants.md)."""
+    standing: str
+    """``"derived"`` or ``"conjecture"``."""
+    gamma_scale: float
+    """gamma of the base equivalent = gamma * gamma_scale (softmax: (n-1)^2/p; else 1)."""
     gamma: NDArray[np.float64]
     E: NDArray[np.float64]
     yQy: NDArray[np.float64]
@@ -113,6 +149,9 @@ class SpectrumResult(TypedDict):
     nu: float
     s: float
     atom: float
+    """Mass of the point mass (1 - c for Phi^T Phi/n with c < 1, and for K of an affine f)."""
+    atom_at: float
+    """Where the point mass sits: s for the kernel, 0 for Phi^T Phi/n."""
     edges: NDArray[np.float64]
     x: NDArray[np.float64]
     density: NDArray[np.float64]

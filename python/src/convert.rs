@@ -7,12 +7,17 @@ use crate::run::{param_err, to_py};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyMapping, PySequence, PyString};
-use rmt_verify::model::{Diag, ModelKind, ModelSpec, MAX_BASIS};
+use rmt_verify::model::{
+    Combine, Diag, ModelKind, ModelSpec, Normalize, SoftmaxSide, MAX_BASIS, MAX_HEADS,
+};
 use rmt_verify::theory::parse_gammas;
 use rmt_verify::Activation;
 use std::path::PathBuf;
 
-/// The single-head keyword shortcuts (`None`: not given).
+/// The model keywords (`None`: not given): the CLI's model flags (`src/cli/model_args.rs`)
+/// with `kind` for `--model` — the single-head ones, several heads with equal `W`
+/// (`heads`, `combine`) and the variants (`softmax`, `unmasked`, `softmax_side`, `skip`, `ar1`,
+/// `labels`).
 #[derive(Default)]
 pub struct Shortcuts {
     pub kind: Option<String>,
@@ -21,11 +26,18 @@ pub struct Shortcuts {
     pub wk: Option<Vec<f64>>,
     pub wq: Option<Vec<f64>>,
     pub diag: Option<String>,
+    pub heads: Option<Vec<String>>,
+    pub combine: Option<String>,
+    pub softmax: Option<f64>,
+    pub unmasked: bool,
+    pub softmax_side: Option<String>,
+    pub skip: Option<f64>,
+    pub ar1: Option<f64>,
+    pub labels: Option<String>,
 }
 
 impl Shortcuts {
     fn given(&self) -> Vec<&'static str> {
-        let mut v = Vec::new();
         let flags = [
             ("kind", self.kind.is_some()),
             ("activation", self.activation.is_some()),
@@ -33,13 +45,52 @@ impl Shortcuts {
             ("wk", self.wk.is_some()),
             ("wq", self.wq.is_some()),
             ("diag", self.diag.is_some()),
+            ("heads", self.heads.is_some()),
+            ("combine", self.combine.is_some()),
+            ("softmax", self.softmax.is_some()),
+            ("unmasked", self.unmasked),
+            ("softmax_side", self.softmax_side.is_some()),
+            ("skip", self.skip.is_some()),
+            ("ar1", self.ar1.is_some()),
+            ("labels", self.labels.is_some()),
         ];
-        for (name, on) in flags {
-            if on {
-                v.push(name);
+        flags
+            .iter()
+            .filter(|(_, on)| *on)
+            .map(|(name, _)| *name)
+            .collect()
+    }
+
+    /// The CLI's exclusions between flags (clap's `conflicts_with` / `requires`).
+    fn check_combinations(&self) -> PyResult<()> {
+        let conflict = |a: &str, b: &str| {
+            Err(PyValueError::new_err(format!(
+                "`{a}` cannot be combined with `{b}`"
+            )))
+        };
+        if self.heads.is_some() && self.activation.is_some() {
+            return conflict("heads", "activation");
+        }
+        if self.softmax.is_some() {
+            if self.activation.is_some() {
+                return conflict("softmax", "activation");
+            }
+            if self.heads.is_some() {
+                return conflict("softmax", "heads");
+            }
+        } else {
+            for (name, on) in [
+                ("unmasked", self.unmasked),
+                ("softmax_side", self.softmax_side.is_some()),
+            ] {
+                if on {
+                    return Err(PyValueError::new_err(format!(
+                        "`{name}` requires `softmax`"
+                    )));
+                }
             }
         }
-        v
+        Ok(())
     }
 }
 
@@ -58,34 +109,154 @@ pub fn parse_diag(s: &str) -> PyResult<Diag> {
     enum_value("diag", s)
 }
 
-/// The model: a model-file dict, a path to a model file, or the shortcuts (CLI defaults:
-/// attention, tanh, snr 1, w = 0, zero diagonal).
+/// The model: a model-file dict, a path to a model file, or the keywords (CLI defaults:
+/// attention, tanh, snr 1, w = 0, zero diagonal, concatenated heads, no variant).
 pub fn spec(model: Option<&Bound<'_, PyAny>>, sc: Shortcuts) -> PyResult<ModelSpec> {
     let model = model.filter(|m| !m.is_none());
     if let Some(m) = model {
         let given = sc.given();
         if !given.is_empty() {
             return Err(PyValueError::new_err(format!(
-                "`model` cannot be combined with the single-head keywords (got {}); put them in the model dict instead",
+                "`model` cannot be combined with the model keywords (got {}); put them in the model dict instead",
                 given.join(", ")
             )));
         }
         return spec_from_object(m);
     }
+    sc.check_combinations()?;
     let kind = sc.kind.as_deref().map(parse_kind).transpose()?;
     let diag = sc.diag.as_deref().map(parse_diag).transpose()?;
-    let act = Activation::parse(sc.activation.as_deref().unwrap_or("tanh")).map_err(to_py)?;
+    let combine: Option<Combine> = sc
+        .combine
+        .as_deref()
+        .map(|s| enum_value("combine", s))
+        .transpose()?;
+    let side: Option<SoftmaxSide> = sc
+        .softmax_side
+        .as_deref()
+        .map(|s| enum_value("softmax_side", s))
+        .transpose()?;
+    let names = match sc.heads {
+        Some(h) => check_heads(h)?,
+        None => vec![sc.activation.unwrap_or_else(|| "tanh".into())],
+    };
+    let acts = names
+        .iter()
+        .map(|n| Activation::parse(n))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(to_py)?;
     let wk = sc.wk.unwrap_or_else(|| vec![0.0]);
     let wq = sc.wq.unwrap_or_else(|| vec![0.0]);
-    ModelSpec::single_head(
+    let mut spec = ModelSpec::equal_w_heads(
         kind.unwrap_or(ModelKind::Attention),
-        act,
+        &acts,
         sc.snr.unwrap_or(1.0),
         &wk,
         &wq,
         diag.unwrap_or(Diag::Zero),
+        combine.unwrap_or(Combine::Concat),
     )
-    .map_err(to_py)
+    .map_err(to_py)?;
+    // as the CLI's `ModelArgs::spec`
+    if let Some(beta) = sc.softmax {
+        spec.heads[0].activation = None;
+        spec.attention.normalize = Normalize::Softmax;
+        spec.attention.beta = beta;
+        spec.attention.masked = !sc.unmasked;
+        spec.attention.softmax_side = side.unwrap_or_default();
+    }
+    spec.attention.skip = sc.skip;
+    if let Some(r) = sc.ar1 {
+        spec.tokens.ar1 = r;
+    }
+    if let Some(l) = &sc.labels {
+        spec.tokens.label_blocks = parse_labels(l)?;
+    }
+    spec.validate().map_err(to_py)?;
+    Ok(spec)
+}
+
+/// The head list of `heads=` (a list of activations, or the CLI's comma list already split):
+/// non-empty items, at most `MAX_HEADS` (the CLI's `--heads` checks and messages).
+fn check_heads(names: Vec<String>) -> PyResult<Vec<String>> {
+    let names: Vec<String> = names.into_iter().map(|t| t.trim().to_string()).collect();
+    if names.is_empty() || names.iter().any(String::is_empty) {
+        return Err(param_err(
+            "heads",
+            names.join(","),
+            "expected activations separated by commas, e.g. tanh,cos",
+        ));
+    }
+    if names.len() > MAX_HEADS {
+        return Err(param_err(
+            "heads",
+            names.len(),
+            format!("at most {MAX_HEADS} heads"),
+        ));
+    }
+    Ok(names)
+}
+
+/// `heads=`: a list of activations, or the CLI's `"tanh,cos"` (split at the commas outside
+/// parentheses: `"max(x,0),cos"` is two heads).
+pub fn heads(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Vec<String>>> {
+    let Some(obj) = obj.filter(|o| !o.is_none()) else {
+        return Ok(None);
+    };
+    if let Ok(s) = obj.cast::<PyString>() {
+        let s = s.to_cow()?.into_owned();
+        let (mut out, mut cur, mut depth) = (Vec::new(), String::new(), 0i32);
+        for ch in s.chars() {
+            match ch {
+                '(' => depth += 1,
+                ')' => depth -= 1,
+                _ => {}
+            }
+            if ch == ',' && depth == 0 {
+                out.push(std::mem::take(&mut cur));
+            } else {
+                cur.push(ch);
+            }
+        }
+        out.push(cur);
+        if depth != 0 || out.iter().any(|t| t.trim().is_empty()) {
+            return Err(param_err(
+                "heads",
+                &s,
+                "expected activations separated by commas, e.g. tanh,cos",
+            ));
+        }
+        return Ok(Some(out));
+    }
+    let v: Vec<String> = obj.extract().map_err(|_| {
+        PyTypeError::new_err("heads must be a list of activations or a string \"tanh,cos\"")
+    })?;
+    Ok(Some(v))
+}
+
+/// `labels=`: `"iid"` or `"block:L"` (`L >= 1`), the CLI's `--labels`.
+fn parse_labels(s: &str) -> PyResult<Option<usize>> {
+    let t = s.trim();
+    if t == "iid" {
+        return Ok(None);
+    }
+    let bad = || {
+        param_err(
+            "labels",
+            s,
+            "expected iid or block:L with an integer L >= 1",
+        )
+    };
+    let l: usize = t
+        .strip_prefix("block:")
+        .ok_or_else(bad)?
+        .trim()
+        .parse()
+        .map_err(|_| bad())?;
+    if l == 0 {
+        return Err(bad());
+    }
+    Ok(Some(l))
 }
 
 /// A model given as a dict (the keys of a model file) or as a path to a model file (str or

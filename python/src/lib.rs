@@ -12,10 +12,17 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
 use rayon::prelude::*;
 use rmt_verify::claim::{Budget, Claim, Level, Pack, Row, Verdict};
+use rmt_verify::error::{fmt_num, require_time_limit, Deadline};
 use rmt_verify::evidence::SEED_SCHEME;
-use rmt_verify::model::{Diag, ModelKind, SimConfig};
+use rmt_verify::heads::HeadStats;
+use rmt_verify::hermite::MAX_ORDER;
+use rmt_verify::model::{Diag, SimConfig};
 use rmt_verify::monte_carlo::{run_replicate, summarize, ReplicateResult, Summary};
-use rmt_verify::theory::{self as th, AttentionParams};
+use rmt_verify::theory::spectral::{
+    gram_density_within, gram_edges_within, gram_stieltjes, kernel_density, kernel_edges,
+    kernel_stieltjes, KERNEL_C_RANGE,
+};
+use rmt_verify::theory::{self as th, AttentionParams, Dims};
 use rmt_verify::{theorems, Activation, Error};
 use std::ffi::CString;
 
@@ -24,6 +31,9 @@ mod run;
 
 use convert::Shortcuts;
 use run::{interruptible, param_err};
+
+/// The end of a time-out message (the CLI's says `, raise it with --time-limit`).
+const TIME_LIMIT_HINT: &str = ", raise it with time_limit=";
 
 fn f64s<'py>(py: Python<'py>, v: Vec<f64>) -> Bound<'py, PyArray1<f64>> {
     PyArray1::from_vec(py, v)
@@ -42,6 +52,14 @@ fn shortcuts(
     wk: Option<&Bound<'_, PyAny>>,
     wq: Option<&Bound<'_, PyAny>>,
     diag: Option<String>,
+    heads: Option<&Bound<'_, PyAny>>,
+    combine: Option<String>,
+    softmax: Option<f64>,
+    unmasked: bool,
+    softmax_side: Option<String>,
+    skip: Option<f64>,
+    ar1: Option<f64>,
+    labels: Option<String>,
 ) -> PyResult<Shortcuts> {
     Ok(Shortcuts {
         kind,
@@ -50,23 +68,38 @@ fn shortcuts(
         wk: convert::coords("wk", wk)?,
         wq: convert::coords("wq", wq)?,
         diag,
+        heads: convert::heads(heads)?,
+        combine,
+        softmax,
+        unmasked,
+        softmax_side,
+        skip,
+        ar1,
+        labels,
     })
 }
 
-/// Hermite coefficients of an activation (`rmt-verify hermite ACTIVATION --order K`).
+/// Hermite coefficients of an activation (`rmt-verify hermite ACTIVATION --order K
+/// --time-limit S`).
 #[pyfunction]
-#[pyo3(signature = (activation, order = 8))]
-fn hermite<'py>(py: Python<'py>, activation: String, order: i64) -> PyResult<Bound<'py, PyDict>> {
-    let order = usize::try_from(order).map_err(|_| {
-        param_err(
-            "--order",
-            order,
-            format!("must be in 0..={}", rmt_verify::hermite::MAX_ORDER),
-        )
-    })?;
+#[pyo3(signature = (activation, order = 8, *, time_limit = rmt_verify::hermite::DEFAULT_TIME_LIMIT),
+       text_signature = "(activation, order=8, *, time_limit=60.0)")]
+fn hermite<'py>(
+    py: Python<'py>,
+    activation: String,
+    order: i64,
+    time_limit: f64,
+) -> PyResult<Bound<'py, PyDict>> {
+    // the CLI's order of checks: the order, the time limit, the activation
+    let order = usize::try_from(order)
+        .ok()
+        .filter(|&k| k <= MAX_ORDER)
+        .ok_or_else(|| param_err("--order", order, format!("must be in 0..={MAX_ORDER}")))?;
+    require_time_limit("--time-limit", time_limit).map_err(run::to_py)?;
     let (h, cf) = interruptible(py, move |_| {
         let act = Activation::parse(&activation)?;
-        let h = rmt_verify::hermite_coeffs(&act, order)?;
+        let deadline = Deadline::after(Some(time_limit), TIME_LIMIT_HINT);
+        let h = rmt_verify::hermite::hermite_coeffs_within(&act, order, &deadline)?;
         Ok((h, rmt_verify::hermite::closed_form(&act)))
     })?;
     let d = PyDict::new(py);
@@ -78,9 +111,11 @@ fn hermite<'py>(py: Python<'py>, activation: String, order: i64) -> PyResult<Bou
     d.set_item("nu", h.nu)?;
     d.set_item("sigma2", h.sigma2)?;
     d.set_item("error_estimate", h.error_estimate)?;
+    d.set_item("relative_error", h.relative_error)?;
     d.set_item("errors", f64s(py, h.errors))?;
     d.set_item("nu_error", h.nu_error)?;
     d.set_item("parseval_residual", h.parseval_residual)?;
+    d.set_item("digits_lost", h.digits_lost)?;
     let cf = serde_json::to_value(cf).unwrap_or(serde_json::Value::Null);
     d.set_item("closed_form", convert::json_to_py(py, &cf)?)?;
     d.set_item("centred", true)?;
@@ -103,10 +138,32 @@ fn resolve_c(c: Option<f64>, n: Option<f64>, p: Option<f64>) -> Result<f64, Erro
     rmt_verify::error::require_positive("c", c)
 }
 
+/// The sizes of `theory` (the CLI's `resolve_dims`): whole `n` and `p` give finite sizes
+/// (needed by the softmax and AR(1) tokens), anything else the ratio `c`.
+fn resolve_dims(c: Option<f64>, n: Option<f64>, p: Option<f64>) -> Result<Dims, Error> {
+    let ratio = resolve_c(c, n, p)?;
+    Ok(match (n, p) {
+        (Some(n), Some(p))
+            if n.fract() == 0.0
+                && p.fract() == 0.0
+                && n <= usize::MAX as f64
+                && p <= usize::MAX as f64 =>
+        {
+            Dims::Sizes {
+                n: n as usize,
+                p: p as usize,
+            }
+        }
+        _ => Dims::Ratio(ratio),
+    })
+}
+
 /// Deterministic equivalents along a gamma path (`rmt-verify theory`).
 #[pyfunction]
 #[pyo3(signature = (model = None, *, gammas = None, c = None, n = None, p = None,
-                    kind = None, activation = None, snr = None, wk = None, wq = None, diag = None))]
+                    kind = None, activation = None, snr = None, wk = None, wq = None, diag = None,
+                    heads = None, combine = None, softmax = None, unmasked = false,
+                    softmax_side = None, skip = None, ar1 = None, labels = None))]
 #[allow(clippy::too_many_arguments)]
 fn theory<'py>(
     py: Python<'py>,
@@ -121,28 +178,76 @@ fn theory<'py>(
     wk: Option<&Bound<'py, PyAny>>,
     wq: Option<&Bound<'py, PyAny>>,
     diag: Option<String>,
+    heads: Option<&Bound<'py, PyAny>>,
+    combine: Option<String>,
+    softmax: Option<f64>,
+    unmasked: bool,
+    softmax_side: Option<String>,
+    skip: Option<f64>,
+    ar1: Option<f64>,
+    labels: Option<String>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    // the CLI's order of checks: c, the model, the gammas
-    let c = resolve_c(c, n, p).map_err(run::to_py)?;
-    let spec = convert::spec(model, shortcuts(kind, activation, snr, wk, wq, diag)?)?;
+    // the CLI's order of checks: the sizes, the model, the gammas
+    let dims = resolve_dims(c, n, p).map_err(run::to_py)?;
+    let c = dims.c().map_err(run::to_py)?;
+    let spec = convert::spec(
+        model,
+        shortcuts(
+            kind,
+            activation,
+            snr,
+            wk,
+            wq,
+            diag,
+            heads,
+            combine,
+            softmax,
+            unmasked,
+            softmax_side,
+            skip,
+            ar1,
+            labels,
+        )?,
+    )?;
     let gammas = match gammas {
         Some(g) if !g.is_none() => convert::gammas(g)?,
         _ => th::parse_gammas("logspace:1e-3:10:9").map_err(run::to_py)?,
     };
     let spec2 = spec.clone();
-    let (points, params) = interruptible(py, move |_| {
-        let points = th::model_path(&spec2, c, &gammas)?;
-        let params = match spec2.kind {
-            ModelKind::Ridge => None,
-            _ => Some(AttentionParams::from_spec(&spec2, c)?),
+    // the library's dispatch, as `rmt-verify theory` (src/cli/theory.rs)
+    let (points, eq, rank) = interruptible(py, move |_| {
+        let eq = th::equivalent(&spec2, dims)?;
+        let points = eq.path(&gammas)?;
+        // several heads: rank(G) of the head Gram matrix (docs/multihead.md §2)
+        let rank = match eq.multihead_params() {
+            Some(_) => {
+                let acts: Vec<_> = spec2
+                    .heads
+                    .iter()
+                    .filter_map(|h| h.activation.as_ref())
+                    .collect();
+                Some(HeadStats::of(&acts)?.rank()?)
+            }
+            None => None,
         };
-        Ok((points, params))
+        Ok((points, eq, rank))
     })?;
+    let params = eq.attention_params();
     let d = PyDict::new(py);
     d.set_item("c", c)?;
-    d.set_item("a1", params.as_ref().map(|p| p.a1))?;
-    d.set_item("nu", params.as_ref().map(|p| p.nu))?;
-    d.set_item("s", params.as_ref().map(|p| p.s))?;
+    let sizes = match dims {
+        Dims::Sizes { n, p } => Some((n, p)),
+        Dims::Ratio(_) => None,
+    };
+    d.set_item("n", sizes.map(|s| s.0))?;
+    d.set_item("p", sizes.map(|s| s.1))?;
+    d.set_item("a1", params.map(|p| p.a1))?;
+    d.set_item("nu", params.map(|p| p.nu))?;
+    d.set_item("s", params.map(|p| p.s))?;
+    d.set_item("equivalent", &eq.mapping)?;
+    let standing = serde_json::to_value(eq.standing).unwrap_or(serde_json::Value::Null);
+    d.set_item("standing", convert::json_to_py(py, &standing)?)?;
+    d.set_item("gamma_scale", eq.gamma_scale)?;
     let col = |f: fn(&th::TheoryPoint) -> f64| points.iter().map(f).collect::<Vec<_>>();
     d.set_item("gamma", f64s(py, col(|p| p.gamma)))?;
     d.set_item("E", f64s(py, col(|p| p.e)))?;
@@ -157,6 +262,21 @@ fn theory<'py>(
     d.set_item("all_converged", all)?;
     d.set_item("version", rmt_verify::VERSION)?;
     convert::add_model_keys(&d, &spec)?;
+    if let Some(m) = eq.multihead_params() {
+        let h = m.heads();
+        let cov: Vec<Vec<f64>> = (0..h).map(|i| m.cov[i * h..(i + 1) * h].to_vec()).collect();
+        let hd = PyDict::new(py);
+        hd.set_item("a1", f64s(py, m.a1.clone()))?;
+        hd.set_item("s", f64s(py, m.s.clone()))?;
+        let cov = PyArray2::from_vec2(py, &cov)
+            .map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(e.to_string()))?;
+        hd.set_item("wigner_cov", cov)?;
+        hd.set_item("gram_rank", rank)?;
+        let combine =
+            serde_json::to_value(spec.attention.combine).unwrap_or(serde_json::Value::Null);
+        hd.set_item("combine", convert::json_to_py(py, &combine)?)?;
+        d.set_item("heads", hd)?;
+    }
     if !all {
         let bad: Vec<&th::TheoryPoint> = points.iter().filter(|p| !p.converged).collect();
         let worst = bad.iter().map(|p| p.residual).fold(0.0, f64::max);
@@ -219,7 +339,9 @@ fn simulate_rounds(
 /// Monte Carlo on the exact model along a gamma path (`rmt-verify simulate`).
 #[pyfunction]
 #[pyo3(signature = (model = None, *, n = 1024, p = 256, gammas = None, seeds = 4, seed = 2506,
-                    kind = None, activation = None, snr = None, wk = None, wq = None, diag = None))]
+                    kind = None, activation = None, snr = None, wk = None, wq = None, diag = None,
+                    heads = None, combine = None, softmax = None, unmasked = false,
+                    softmax_side = None, skip = None, ar1 = None, labels = None))]
 #[allow(clippy::too_many_arguments)]
 fn simulate<'py>(
     py: Python<'py>,
@@ -235,8 +357,34 @@ fn simulate<'py>(
     wk: Option<&Bound<'py, PyAny>>,
     wq: Option<&Bound<'py, PyAny>>,
     diag: Option<String>,
+    heads: Option<&Bound<'py, PyAny>>,
+    combine: Option<String>,
+    softmax: Option<f64>,
+    unmasked: bool,
+    softmax_side: Option<String>,
+    skip: Option<f64>,
+    ar1: Option<f64>,
+    labels: Option<String>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let spec = convert::spec(model, shortcuts(kind, activation, snr, wk, wq, diag)?)?;
+    let spec = convert::spec(
+        model,
+        shortcuts(
+            kind,
+            activation,
+            snr,
+            wk,
+            wq,
+            diag,
+            heads,
+            combine,
+            softmax,
+            unmasked,
+            softmax_side,
+            skip,
+            ar1,
+            labels,
+        )?,
+    )?;
     let gammas = match gammas {
         Some(g) if !g.is_none() => convert::gammas(g)?,
         _ => th::parse_gammas("0.1").map_err(run::to_py)?,
@@ -302,36 +450,52 @@ fn simulate<'py>(
     Ok(d)
 }
 
-/// A spectral point: a complex number, a pair `(re, im)` or the CLI's `"RE,IM"`; `Im > 0`.
+/// Limits of `spectrum`, those of `rmt-verify spectrum` (`src/cli/spectrum.rs`, where they are
+/// explained): the `c` range of `matrix="gram"` (the kernel's is the library's
+/// `KERNEL_C_RANGE`), the most grid points, the largest `|Re z|` and `Im z`, the smallest `Im z`.
+/// `python/tests/test_spectrum.py` checks the refusals at each limit against the CLI.
+const GRAM_C_RANGE: (f64, f64) = (0.1, 1e3);
+const MAX_POINTS: usize = 10_000;
+const Z_MAX: f64 = 1e6;
+const IM_Z_MIN: f64 = 1e-12;
+
+/// The CLI's `--z` range message.
+fn z_range() -> String {
+    format!(
+        "expected RE,IM with |RE| <= {} and {} <= IM <= {}",
+        fmt_num(Z_MAX),
+        fmt_num(IM_Z_MIN),
+        fmt_num(Z_MAX)
+    )
+}
+
+/// A spectral point: a complex number, a pair `(re, im)` or the CLI's `"RE,IM"`, in the CLI's
+/// range (`|Re z| <= 1e6`, `1e-12 <= Im z <= 1e6`).
 fn spectral_point(obj: &Bound<'_, PyAny>) -> PyResult<Complex64> {
-    let (text, v): (String, Option<Vec<f64>>) = if let Ok(s) = obj.cast::<PyString>() {
+    let (text, v): (String, Vec<f64>) = if let Ok(s) = obj.cast::<PyString>() {
         let s = s.to_cow()?.into_owned();
         let v = s
             .split(',')
             .map(|t| t.trim().parse::<f64>())
             .collect::<Result<Vec<_>, _>>()
-            .ok();
-        if v.is_none() {
-            return Err(param_err("z", &s, "expected RE,IM"));
-        }
+            .map_err(|_| param_err("z", &s, "expected RE,IM"))?;
         (s, v)
     } else if let Ok(z) = obj.extract::<Complex64>() {
-        (format!("{},{}", z.re, z.im), Some(vec![z.re, z.im]))
+        (
+            format!("{},{}", fmt_num(z.re), fmt_num(z.im)),
+            vec![z.re, z.im],
+        )
     } else if let Ok(v) = obj.extract::<Vec<f64>>() {
-        let s = v
-            .iter()
-            .map(|x| format!("{x}"))
-            .collect::<Vec<_>>()
-            .join(",");
-        (s, Some(v))
+        let s = v.iter().map(|&x| fmt_num(x)).collect::<Vec<_>>().join(",");
+        (s, v)
     } else {
         return Err(pyo3::exceptions::PyTypeError::new_err(
             "z must be complex numbers, (re, im) pairs or strings \"RE,IM\"",
         ));
     };
-    let v = v.unwrap_or_default();
-    if v.len() != 2 || !v[0].is_finite() || !(v[1] > 0.0 && v[1].is_finite()) {
-        return Err(param_err("z", text, "expected RE,IM with IM > 0"));
+    let in_range = |t: f64, lo: f64| (lo..=Z_MAX).contains(&t);
+    if v.len() != 2 || !in_range(v[0].abs(), 0.0) || !in_range(v[1], IM_Z_MIN) {
+        return Err(param_err("z", text, z_range()));
     }
     Ok(Complex64::new(v[0], v[1]))
 }
@@ -358,11 +522,42 @@ fn spectral_points(z: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<Complex64>> {
     z.try_iter()?.map(|item| spectral_point(&item?)).collect()
 }
 
+/// The CLI's check of `c` for `matrix` (the range where its solver is trusted).
+fn check_spectrum_c(gram: bool, c: f64) -> Result<(), Error> {
+    rmt_verify::error::require_positive("c", c)?;
+    let (this, other) = if gram {
+        (GRAM_C_RANGE, KERNEL_C_RANGE)
+    } else {
+        (KERNEL_C_RANGE, GRAM_C_RANGE)
+    };
+    let (name, other_name) = if gram {
+        ("gram", "kernel")
+    } else {
+        ("kernel", "gram")
+    };
+    if !(this.0..=this.1).contains(&c) {
+        return Err(Error::param(
+            "c",
+            fmt_num(c),
+            format!(
+                "allowed [{}, {}] for --matrix {name}, the range where its solver is trusted \
+                 (--matrix {other_name}: [{}, {}]; README: Bad input)",
+                fmt_num(this.0),
+                fmt_num(this.1),
+                fmt_num(other.0),
+                fmt_num(other.1)
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Limiting spectrum of `K` or `Phi^T Phi / n` (`rmt-verify spectrum`).
 #[pyfunction]
 #[pyo3(signature = (activation = "tanh".to_string(), *, c, matrix = "kernel".to_string(),
-                    diag = "zero".to_string(), z = None, points = 200, x = None),
-       text_signature = "(activation='tanh', *, c, matrix='kernel', diag='zero', z=None, points=200, x=None)")]
+                    diag = "zero".to_string(), z = None, points = 200, x = None,
+                    time_limit = 60.0),
+       text_signature = "(activation='tanh', *, c, matrix='kernel', diag='zero', z=None, points=200, x=None, time_limit=60.0)")]
 #[allow(clippy::too_many_arguments)]
 fn spectrum<'py>(
     py: Python<'py>,
@@ -373,6 +568,7 @@ fn spectrum<'py>(
     z: Option<&Bound<'py, PyAny>>,
     points: i64,
     x: Option<&Bound<'py, PyAny>>,
+    time_limit: f64,
 ) -> PyResult<Bound<'py, PyDict>> {
     let gram = match matrix.as_str() {
         "kernel" => false,
@@ -386,12 +582,13 @@ fn spectrum<'py>(
         }
     };
     let diag_v = convert::parse_diag(&diag)?;
-    // the CLI's order of checks: c, points, z, then the activation
-    rmt_verify::error::require_positive("c", c).map_err(run::to_py)?;
+    // the CLI's order of checks: c, points, the time limit, z, then the activation
+    check_spectrum_c(gram, c).map_err(run::to_py)?;
     let k = usize::try_from(points)
         .ok()
-        .filter(|&k| k >= 2)
-        .ok_or_else(|| param_err("points", points, "must be >= 2"))?;
+        .filter(|k| (2..=MAX_POINTS).contains(k))
+        .ok_or_else(|| param_err("points", points, format!("allowed 2..={MAX_POINTS}")))?;
+    require_time_limit("--time-limit", time_limit).map_err(run::to_py)?;
     let zs = spectral_points(z)?;
     let grid: Option<Vec<f64>> = match x {
         Some(x) if !x.is_none() => {
@@ -403,6 +600,13 @@ fn spectrum<'py>(
             if let Some(bad) = v.iter().find(|t| !t.is_finite()) {
                 return Err(param_err("x", bad, "grid points must be finite"));
             }
+            if v.len() > MAX_POINTS {
+                return Err(param_err(
+                    "x",
+                    v.len(),
+                    format!("at most {MAX_POINTS} grid points"),
+                ));
+            }
             Some(v)
         }
         _ => None,
@@ -411,36 +615,76 @@ fn spectrum<'py>(
     let out = interruptible(py, move |_| {
         let act = Activation::parse(&act_name)?;
         let p = AttentionParams::from_activation(&act, c, 0.0, [0.0; 3], [0.0; 3], diag_v)?;
-        if gram {
-            let e = th::gram_edges(&p)?;
+        if p.nu == 0.0 {
+            return Err(Error::Activation {
+                name: act.name().into(),
+                reason: "it is constant under N(0,1) (nu = 0): K and Phi^T Phi/n are point masses"
+                    .into(),
+            });
+        }
+        let deadline = Deadline::after(Some(time_limit), TIME_LIMIT_HINT);
+        let (e, xs, d, ms, atom) = if gram {
+            let e = gram_edges_within(&p, &deadline)?;
             let xs = grid.unwrap_or_else(|| {
                 let lo = (e.1 * 1e-4).max(e.0 * 0.95);
                 (0..k)
                     .map(|i| lo + (1.05 * e.1 - lo) * i as f64 / (k - 1) as f64)
                     .collect()
             });
-            let d = th::gram_density(&p, &xs)?;
+            let d = gram_density_within(&p, &xs, &deadline)?;
             let ms = zs
                 .iter()
-                .map(|&z| th::gram_stieltjes(&p, z))
+                .map(|&z| {
+                    deadline.check("the Stieltjes transform of Phi^T Phi/n")?;
+                    gram_stieltjes(&p, z)
+                })
                 .collect::<Result<Vec<_>, _>>()?;
-            let atom = (1.0 - p.c).max(0.0);
-            Ok((p, e, xs, d, zs, ms, atom))
+            (e, xs, d, ms, (1.0 - p.c).max(0.0))
         } else {
-            let e = th::kernel_edges(p.c, p.a1, p.nu, p.s)?;
+            let e = kernel_edges(p.c, p.a1, p.nu, p.s)?;
             let xs = grid.unwrap_or_else(|| {
                 let w = e.1 - e.0;
                 (0..k)
                     .map(|i| e.0 - 0.05 * w + 1.1 * w * i as f64 / (k - 1) as f64)
                     .collect()
             });
-            let d = th::kernel_density(p.c, p.a1, p.nu, p.s, &xs)?;
+            let d = kernel_density(p.c, p.a1, p.nu, p.s, &xs)?;
             let ms = zs
                 .iter()
-                .map(|&z| th::kernel_stieltjes(p.c, p.a1, p.nu, p.s, z))
+                .map(|&z| kernel_stieltjes(p.c, p.a1, p.nu, p.s, z))
                 .collect::<Result<Vec<_>, _>>()?;
-            Ok((p, e, xs, d, zs, ms, 0.0))
+            // an affine f (sigma = 0): the eigenvalue s with multiplicity (1 - c) n, as the CLI
+            let atom = if p.nu - p.a1 * p.a1 <= 1e-12 * p.nu {
+                (1.0 - p.c).max(0.0)
+            } else {
+                0.0
+            };
+            (e, xs, d, ms, atom)
+        };
+        // the CLI's checks of the output: no silent NaN
+        for (z, m) in zs.iter().zip(&ms) {
+            if !(m.re.is_finite() && m.im.is_finite()) {
+                return Err(Error::NoConvergence {
+                    solver: "Stieltjes transform".into(),
+                    iters: 0,
+                    residual: f64::NAN,
+                    context: format!(
+                        ", non-finite m at z = {}{:+}i",
+                        fmt_num(z.re),
+                        fmt_num(z.im)
+                    ),
+                });
+            }
         }
+        if d.iter().any(|v| !v.is_finite()) || !(e.0.is_finite() && e.1.is_finite()) {
+            return Err(Error::NoConvergence {
+                solver: "spectral density".into(),
+                iters: 0,
+                residual: f64::NAN,
+                context: ", non-finite density or edge".into(),
+            });
+        }
+        Ok((p, e, xs, d, zs, ms, atom))
     })?;
     let (p, edges, xs, dens, zs, ms, atom) = out;
     let d = PyDict::new(py);
@@ -458,6 +702,8 @@ fn spectrum<'py>(
     d.set_item("nu", p.nu)?;
     d.set_item("s", p.s)?;
     d.set_item("atom", atom)?;
+    // where the atom sits: s for the kernel, 0 for Phi^T Phi/n
+    d.set_item("atom_at", if gram { 0.0 } else { p.s })?;
     d.set_item("edges", f64s(py, vec![edges.0, edges.1]))?;
     d.set_item("x", f64s(py, xs))?;
     d.set_item("density", f64s(py, dens))?;
@@ -677,8 +923,9 @@ fn papers(py: Python<'_>) -> PyResult<Bound<'_, PyList>> {
 
 /// The model a call with these arguments runs, as a dict with the keys of a model file.
 #[pyfunction]
-#[pyo3(signature = (model = None, *, kind = None, activation = None, snr = None, wk = None,
-                    wq = None, diag = None))]
+#[pyo3(signature = (model = None, *, kind = None, activation = None, snr = None, wk = None, wq = None, diag = None,
+                    heads = None, combine = None, softmax = None, unmasked = false,
+                    softmax_side = None, skip = None, ar1 = None, labels = None))]
 #[allow(clippy::too_many_arguments)]
 fn model_spec<'py>(
     py: Python<'py>,
@@ -689,15 +936,42 @@ fn model_spec<'py>(
     wk: Option<&Bound<'py, PyAny>>,
     wq: Option<&Bound<'py, PyAny>>,
     diag: Option<String>,
+    heads: Option<&Bound<'py, PyAny>>,
+    combine: Option<String>,
+    softmax: Option<f64>,
+    unmasked: bool,
+    softmax_side: Option<String>,
+    skip: Option<f64>,
+    ar1: Option<f64>,
+    labels: Option<String>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let spec = convert::spec(model, shortcuts(kind, activation, snr, wk, wq, diag)?)?;
+    let spec = convert::spec(
+        model,
+        shortcuts(
+            kind,
+            activation,
+            snr,
+            wk,
+            wq,
+            diag,
+            heads,
+            combine,
+            softmax,
+            unmasked,
+            softmax_side,
+            skip,
+            ar1,
+            labels,
+        )?,
+    )?;
     convert::spec_to_py(py, &spec)
 }
 
 /// The model a call with these arguments runs, as the text of a model file (TOML).
 #[pyfunction]
-#[pyo3(signature = (model = None, *, kind = None, activation = None, snr = None, wk = None,
-                    wq = None, diag = None))]
+#[pyo3(signature = (model = None, *, kind = None, activation = None, snr = None, wk = None, wq = None, diag = None,
+                    heads = None, combine = None, softmax = None, unmasked = false,
+                    softmax_side = None, skip = None, ar1 = None, labels = None))]
 #[allow(clippy::too_many_arguments)]
 fn model_toml(
     model: Option<&Bound<'_, PyAny>>,
@@ -707,8 +981,34 @@ fn model_toml(
     wk: Option<&Bound<'_, PyAny>>,
     wq: Option<&Bound<'_, PyAny>>,
     diag: Option<String>,
+    heads: Option<&Bound<'_, PyAny>>,
+    combine: Option<String>,
+    softmax: Option<f64>,
+    unmasked: bool,
+    softmax_side: Option<String>,
+    skip: Option<f64>,
+    ar1: Option<f64>,
+    labels: Option<String>,
 ) -> PyResult<String> {
-    let spec = convert::spec(model, shortcuts(kind, activation, snr, wk, wq, diag)?)?;
+    let spec = convert::spec(
+        model,
+        shortcuts(
+            kind,
+            activation,
+            snr,
+            wk,
+            wq,
+            diag,
+            heads,
+            combine,
+            softmax,
+            unmasked,
+            softmax_side,
+            skip,
+            ar1,
+            labels,
+        )?,
+    )?;
     Ok(spec.to_toml())
 }
 

@@ -7,7 +7,7 @@
 //! replicates, between claims). A theory path or a claim already started finishes in the
 //! background (seconds with the quick budget) and its result is dropped.
 
-use pyo3::exceptions::{PyMemoryError, PyOSError, PyRuntimeError, PyValueError};
+use pyo3::exceptions::{PyMemoryError, PyOSError, PyRuntimeError, PyTimeoutError, PyValueError};
 use pyo3::prelude::*;
 use rmt_verify::Error;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -28,7 +28,8 @@ pub fn message(e: &(dyn std::error::Error + 'static)) -> String {
 
 /// The Python exception for a library error: `ValueError` for bad input (parameters,
 /// activations, model files, ids), `RuntimeError` for a computation that could not finish
-/// (solver, linear algebra, quadrature), `MemoryError`, `OSError`.
+/// (solver, linear algebra, quadrature), `TimeoutError` for a computation over its time budget
+/// (`time_limit=`), `MemoryError`, `OSError`.
 pub fn to_py(e: Error) -> PyErr {
     let msg = message(&e);
     match e {
@@ -37,6 +38,7 @@ pub fn to_py(e: Error) -> PyErr {
             PyRuntimeError::new_err(msg)
         }
         Error::Io { .. } => PyOSError::new_err(msg),
+        Error::Timeout { .. } => PyTimeoutError::new_err(msg),
         _ => PyValueError::new_err(msg),
     }
 }

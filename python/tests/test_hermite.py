@@ -36,15 +36,25 @@ def test_dtypes_and_shapes():
         (["relu"], {"order": 201}),
         (["x*"], {}),
         (["exp(x^2)"], {}),
+        (["relu"], {"time_limit": 0}),
+        (["relu"], {"time_limit": -1}),
+        (["relu"], {"time_limit": 1e5}),
     ],
 )
 def test_bad_input_raises_the_cli_message(cli_error, args, kwargs):
     with pytest.raises(ValueError) as e:
         rv.hermite(*args, **kwargs)
-    cli_args = ["hermite", *args] + [f"--{k}={v}" for k, v in kwargs.items()]
+    cli_args = ["hermite", *args] + [f"--{k.replace('_', '-')}={v}" for k, v in kwargs.items()]
     assert str(e.value) == cli_error(*cli_args)
 
 
 def test_negative_order():
     with pytest.raises(ValueError, match="order"):
         rv.hermite("relu", order=-1)
+
+
+def test_precision_fields():
+    # a large mean: centring loses digits, reported as the CLI does
+    h = rv.hermite("x+1000", 4)
+    assert h["digits_lost"] > 2 and h["relative_error"] >= 0
+    assert rv.hermite("tanh")["digits_lost"] == 0.0

@@ -86,3 +86,42 @@ def test_type_stubs_are_shipped():
     from rmt_verify.types import TheoryResult
 
     assert "E" in TheoryResult.__annotations__
+
+
+def test_stub_signatures_are_the_runtime_ones():
+    # every function's parameters (names, kinds, defaults) in __init__.pyi are those of the
+    # compiled function, so that editors show what the call accepts
+    import ast
+    import inspect
+
+    pkg = pathlib.Path(rv.__file__).parent
+    tree = ast.parse((pkg / "__init__.pyi").read_text())
+    stubs = {f.name: f for f in tree.body if isinstance(f, ast.FunctionDef)}
+    for name, f in stubs.items():
+        sig = inspect.signature(getattr(rv, name))
+        a = f.args
+        positional = a.posonlyargs + a.args
+        pos_defaults = [None] * (len(positional) - len(a.defaults)) + a.defaults
+        stub = [(x.arg, "p", d) for x, d in zip(positional, pos_defaults)]
+        stub += [(x.arg, "k", d) for x, d in zip(a.kwonlyargs, a.kw_defaults)]
+        run = []
+        for p in sig.parameters.values():
+            kind = "k" if p.kind == p.KEYWORD_ONLY else "p"
+            run.append((p.name, kind, p.default))
+        assert [(n, k) for n, k, _ in stub] == [(n, k) for n, k, _ in run], name
+        for (n, _, d), (_, _, r) in zip(stub, run):
+            if d is None:
+                assert r is inspect.Parameter.empty, (name, n)
+            else:
+                assert ast.literal_eval(d) == r, (name, n, r)
+
+
+@pytest.mark.parametrize("name", ["hermite", "spectrum"])
+def test_time_limit_defaults_are_the_cli_ones(cli, name):
+    import inspect
+    import re
+
+    code, out, _ = cli(name, "--help")
+    assert code == 0
+    cli_default = float(re.search(r"--time-limit <SECONDS>.*?\[default: ([0-9.e+]+)\]", out, re.S).group(1))
+    assert inspect.signature(getattr(rv, name)).parameters["time_limit"].default == cli_default

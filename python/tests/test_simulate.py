@@ -29,6 +29,11 @@ CASES = [
         ["--model", "equivalent", "--activation", "erf", "--wk", "1,0", "--wq", "0,1", "--diag", "literal", "--n", "64", "--p", "32", "--seeds", "3", "--gamma", "0.5"],
     ),
     (dict(model=ROOT / "examples" / "models" / "rank-k-A.toml", n=90, p=45, seeds=2), ["--model-file", ROOT / "examples" / "models" / "rank-k-A.toml", "--n", "90", "--p", "45", "--seeds", "2"]),
+    # several heads and the variants (the CLI's flags as keywords)
+    (dict(model=ROOT / "examples" / "models" / "heads-complementary.toml", n=80, p=40, seeds=2, gammas=[0.1, 1.0]), ["--model-file", ROOT / "examples" / "models" / "heads-complementary.toml", "--n", "80", "--p", "40", "--seeds", "2", "--gamma", "0.1,1"]),
+    (dict(heads="tanh,cos", combine="sum", n=64, p=32, seeds=2), ["--heads", "tanh,cos", "--combine", "sum", "--n", "64", "--p", "32", "--seeds", "2"]),
+    (dict(softmax=1.0, n=64, p=48, seeds=2, gammas=0.5), ["--softmax", "1", "--n", "64", "--p", "48", "--seeds", "2", "--gamma", "0.5"]),
+    (dict(skip=0.5, ar1=0.3, labels="block:4", n=64, p=32, seeds=2), ["--skip", "0.5", "--ar1", "0.3", "--labels", "block:4", "--n", "64", "--p", "32", "--seeds", "2"]),
 ]
 
 
@@ -78,7 +83,8 @@ BAD = [
     (dict(activation="nope"), ["--activation", "nope"]),
     (dict(wk=[0, 0, 1], wq=[0, 0, 1], p=2, n=4), ["--wk", "0,0,1", "--wq", "0,0,1", "--p", "2", "--n", "4"]),
     (dict(n=1 << 29), ["--n", str(1 << 29)]),
-    (dict(model={"heads": [{"activation": "tanh"}], "tokens": {"ar1": 0.5}}), None),
+    (dict(heads="tanh,cos", ar1=0.5, n=64, p=32), ["--heads", "tanh,cos", "--ar1", "0.5", "--n", "64", "--p", "32"]),
+    (dict(model={"heads": [{"activation": "tanh"}, {"activation": "cos"}], "tokens": {"ar1": 0.5}}), None),
 ]
 
 

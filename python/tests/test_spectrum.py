@@ -50,6 +50,16 @@ BAD = [
     (dict(c=1, z="1,-1"), ["--c", "1", "--z", "1,-1"]),
     (dict(c=1, z="1;1"), ["--c", "1", "--z", "1;1"]),
     (dict(c=1, activation="nope"), ["--c", "1", "--activation", "nope"]),
+    # the CLI's limits (src/cli/spectrum.rs)
+    (dict(c=2e4), ["--c", "2e4"]),
+    (dict(c=0.05, matrix="gram"), ["--c", "0.05", "--matrix", "gram"]),
+    (dict(c=2000, matrix="gram"), ["--c", "2000", "--matrix", "gram"]),
+    (dict(c=1, points=10001), ["--c", "1", "--points", "10001"]),
+    (dict(c=1, z="2e6,1"), ["--c", "1", "--z", "2e6,1"]),
+    (dict(c=1, z=[1e-13j]), ["--c", "1", "--z", "0,1e-13"]),
+    (dict(c=1, z=(0, 2e6)), ["--c", "1", "--z", "0,2000000"]),
+    (dict(c=1, time_limit=0), ["--c", "1", "--time-limit", "0"]),
+    (dict(c=1, activation="1"), ["--c", "1", "--activation", "1"]),
 ]
 
 
@@ -65,5 +75,31 @@ def test_bad_enums():
         rv.spectrum(c=1, matrix="resolvent")
     with pytest.raises(ValueError, match="diag"):
         rv.spectrum(c=1, diag="full")
-    with pytest.raises(ValueError, match="IM > 0"):
+    with pytest.raises(ValueError, match=r"`z` = 1,-1: .* 1e-12 <= IM <= 1000000"):
         rv.spectrum(c=1, z=[1 - 1j])
+
+
+def test_limits_are_inclusive(cli_json):
+    # the ends of the allowed ranges run, with the CLI's numbers
+    check(rv.spectrum("relu", c=0.1, matrix="gram", points=3, z=[1e6 + 1e6j, -1e6 + 1e-12j]), cli_json("spectrum", "--activation", "relu", "--c", "0.1", "--matrix", "gram", "--points", "3", "--z", "1e6,1e6", "--z", "-1e6,1e-12"))
+
+
+@pytest.mark.parametrize("activation,matrix,at", [("x", "kernel", None), ("tanh", "kernel", None), ("relu", "gram", 0.0)])
+def test_atom(cli_json, activation, matrix, at):
+    # an affine f has an atom at s in the kernel spectrum (mass 1 - c), Phi^T Phi/n at 0
+    py = rv.spectrum(activation, c=0.5, matrix=matrix, points=5)
+    ref = cli_json("spectrum", "--activation", activation, "--c", "0.5", "--matrix", matrix, "--points", "5")
+    assert py["atom_at"] == ref["atom_at"] == (py["s"] if at is None else at)
+    assert py["atom"] == ref["atom"]
+    if activation == "x":
+        assert py["atom"] == 0.5
+
+
+def test_time_limit_raises_timeout_error(cli_error):
+    # over its budget: TimeoutError, with the CLI's message but for the keyword that raises it
+    with pytest.raises(TimeoutError) as e:
+        rv.spectrum("tanh", c=0.1, matrix="gram", time_limit=1e-9)
+    ref = cli_error("spectrum", "--c", "0.1", "--matrix", "gram", "--time-limit", "1e-9")
+    assert str(e.value) == ref.replace("--time-limit", "time_limit=")
+    with pytest.raises(TimeoutError, match="time_limit="):
+        rv.hermite("x*tanh(x)", 200, time_limit=1e-9)
