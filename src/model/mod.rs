@@ -172,7 +172,7 @@ impl SimConfig {
         self.spec.validate()?;
         for (k, m) in self.spec.signal.means.iter().enumerate() {
             let snr = m.iter().map(|x| x * x).sum::<f64>();
-            if !(snr <= MAX_MC_SNR) {
+            if snr.is_nan() || snr > MAX_MC_SNR {
                 let name = if self.spec.signal.means.len() == 1 {
                     "snr".to_string()
                 } else {
