@@ -170,7 +170,7 @@ impl Activation {
         let s = spec.trim();
         if s.is_empty() {
             return Err(Error::UnknownActivation {
-                name: spec.to_string(),
+                name: crate::error::one_line(spec.to_string()),
                 known: BUILTIN_NAMES.join(", "),
             });
         }
@@ -195,7 +195,7 @@ impl Activation {
                 });
             }
             return Err(Error::UnknownActivation {
-                name: s.to_string(),
+                name: crate::error::one_line(s.to_string()),
                 known: BUILTIN_NAMES.join(", "),
             });
         }

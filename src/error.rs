@@ -135,7 +135,7 @@ impl Error {
     pub fn param(name: impl Into<String>, value: impl ToString, reason: impl Into<String>) -> Self {
         Error::InvalidParam {
             name: name.into(),
-            value: compact_number(value.to_string()),
+            value: compact_number(one_line(value.to_string())),
             reason: reason.into(),
         }
     }
@@ -163,10 +163,30 @@ fn compact_number(s: String) -> String {
     }
 }
 
+/// `s` with its control characters escaped (`\n` for a newline): a value in a one-line message.
+pub fn one_line(s: String) -> String {
+    if s.chars().any(char::is_control) {
+        let mut out = String::with_capacity(s.len() + 8);
+        for ch in s.chars() {
+            if ch.is_control() {
+                out.extend(ch.escape_default());
+            } else {
+                out.push(ch);
+            }
+        }
+        out
+    } else {
+        s
+    }
+}
+
 /// `s` cut to at most 80 characters (with `...` and the length) so that a one-line error
 /// message stays readable for a 1000-character expression.
 pub fn abbrev(s: &str) -> String {
     const KEEP: usize = 72;
+    // control characters (a newline inside a model file's TOML string) as escapes, so that
+    // the message stays one line
+    let s = &one_line(s.to_string());
     let n = s.chars().count();
     if n <= 80 {
         s.to_string()

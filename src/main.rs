@@ -52,7 +52,12 @@ fn main() -> ExitCode {
     let code = match cli::run(args) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            // one line, whatever the input held (a newline inside a TOML string, `\r`)
+            let msg: String = format!("{err:#}")
+                .chars()
+                .map(|ch| if ch.is_control() { ' ' } else { ch })
+                .collect();
+            eprintln!("error: {msg}");
             return ExitCode::from(2);
         }
     };

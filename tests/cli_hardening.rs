@@ -543,3 +543,179 @@ fn latex_outputs_compile() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+// ---- solver ranges, Monte Carlo precision, leading minus, model files (issue 10, part 2) ----
+
+#[test]
+fn simulate_tiny_gamma_is_refused_not_an_infinite_se() {
+    // Was: `inf` standard errors (yQy ~ 1e159, its squared deviations overflow).
+    let e = fails_with(
+        &[
+            "simulate", "--gamma", "1e-160", "--n", "64", "--p", "32", "--seeds", "4",
+        ],
+        &["`gamma` = 1e-160", "allowed [1e-10, 1e10]"],
+    );
+    assert!(!e.contains("inf"), "{e}");
+    fails_with(
+        &[
+            "simulate", "--gamma", "1e160", "--n", "32", "--p", "64", "--seeds", "4",
+        ],
+        &["`gamma` = 1e160", "allowed [1e-10, 1e10]"],
+    );
+    // The ends of the range run, with finite standard errors.
+    for g in ["1e-10", "1e10"] {
+        let v = json(&[
+            "simulate", "--gamma", g, "--n", "64", "--p", "32", "--seeds", "4", "--format", "json",
+        ]);
+        let pt = &v["points"][0];
+        for k in ["E", "E_se", "yQy", "yQy_se", "trQ", "trQ_se"] {
+            let x = num(pt, k);
+            assert!(x.is_finite() && x >= 0.0, "{g}: {k} = {x}");
+        }
+        let e = num(pt, "E");
+        assert!(e > 0.0 && e <= 1.0, "{g}: E = {e}");
+    }
+}
+
+#[test]
+fn simulate_huge_snr_is_refused_not_a_negative_e() {
+    // Was: E = -8.3e-17 (E = 1 - (a sum close to 1) cancels; the true E is ~1e-13).
+    fails_with(
+        &[
+            "simulate", "--snr", "1e12", "--n", "64", "--p", "32", "--seeds", "4",
+        ],
+        &["`snr` = 1e12", "allowed [0, 1e8]"],
+    );
+    // Within the snr range the cancellation guard still refuses a result without digits.
+    fails_with(
+        &[
+            "simulate", "--snr", "1e8", "--n", "64", "--p", "32", "--seeds", "4",
+        ],
+        &["below 100 times its round-off", "--snr"],
+    );
+    // A strong signal the engine can resolve: E > 0, E ~ 1/snr (E * snr the same at 1e4 and
+    // 1e6 within 1 %: the 1/snr regime, measured 1.448e-5 and 1.448e-5 at n = 256).
+    let at = |snr: &str| {
+        let v = json(&[
+            "simulate", "--snr", snr, "--n", "256", "--p", "128", "--seeds", "4", "--format",
+            "json",
+        ]);
+        num(&v["points"][0], "E")
+    };
+    let (e4, e6) = (at("1e4"), at("1e6"));
+    assert!(e4 > 0.0 && e6 > 0.0, "{e4} {e6}");
+    assert!((e4 * 1e4 / (e6 * 1e6) - 1.0).abs() < 0.01, "{e4} {e6}");
+}
+
+#[test]
+fn theory_c_outside_the_solver_range_names_c() {
+    // Was: "linear algebra failure in lu_solve: singular matrix".
+    for c in ["1e308", "1e-300", "1e20"] {
+        let e = fails_with(&["theory", "--c", c], &["`c` =", "allowed [1e-6, 1e6]"]);
+        assert!(!e.contains("lu_solve"), "{e}");
+    }
+    fails_with(
+        &["theory", "--c", "1", "--gamma", "1e-160"],
+        &["`gamma` = 1e-160", "allowed [1e-10, 1e10]"],
+    );
+    // The corners of the range converge (E in [0, 1]).
+    for (c, g) in [
+        ("1e-6", "1e-10"),
+        ("1e6", "1e-10"),
+        ("1e-6", "1e10"),
+        ("1e6", "1e10"),
+    ] {
+        let v = json(&["theory", "--c", c, "--gamma", g, "--format", "json"]);
+        let pt = &v["points"][0];
+        assert_eq!(pt["converged"], true, "{c} {g}: {v}");
+        let e = num(pt, "E");
+        assert!((0.0..=1.0).contains(&e), "{c} {g}: E = {e}");
+    }
+}
+
+#[test]
+fn theory_huge_snr_is_finite_and_scales_as_one_over_snr() {
+    // The reduced system stays exact in the signal strength: E ~ 1/snr down to 1e-300
+    // (E * snr agrees to 1e-9 between snr = 1e12 and 1e300: same solver path, only the
+    // low-rank part is rescaled).
+    let at = |snr: &str| {
+        let v = json(&[
+            "theory", "--c", "0.5", "--snr", snr, "--gamma", "1", "--format", "json",
+        ]);
+        num(&v["points"][0], "E")
+    };
+    let (a, b) = (at("1e12"), at("1e300"));
+    assert!(a > 0.0 && b > 0.0);
+    assert!((a * 1e12 / (b * 1e300) - 1.0).abs() < 1e-9, "{a} {b}");
+}
+
+#[test]
+fn leading_minus_activation_is_accepted_everywhere() {
+    // `theory --activation -x`, `simulate --activation "-tanh(x)"`, `check-activation -x`,
+    // `hermite -x`: the minus belongs to the expression (check-activation said "unexpected
+    // argument '-x'").
+    let v = json(&[
+        "theory",
+        "--activation",
+        "-x",
+        "--c",
+        "1",
+        "--gamma",
+        "1",
+        "--format",
+        "json",
+    ]);
+    assert!((num(&v, "a1") + 1.0).abs() < 1e-12, "{v}");
+    let v = json(&[
+        "simulate",
+        "--activation",
+        "-tanh(x)",
+        "--n",
+        "32",
+        "--p",
+        "16",
+        "--seeds",
+        "2",
+        "--format",
+        "json",
+    ]);
+    let e = num(&v["points"][0], "E");
+    assert!(e > 0.0 && e < 1.0, "{e}");
+    let v = hermite_json("-x");
+    assert!((num(&v, "a1") + 1.0).abs() < 1e-14, "{v}");
+    let out = run(&["check-activation", "-x", "--quick"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "check-activation -x: {err}"
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("-x"));
+    // A flag after the positional is still a flag.
+    fails_with(&["check-activation", "-x", "--c", "-1"], &["`c`"]);
+}
+
+#[test]
+fn model_file_with_a_newline_in_a_string_fails_in_one_line() {
+    // Found by the model-file fuzzing (tests/fuzz_stable.rs): an activation string with a
+    // newline printed a two-line error.
+    let dir = std::env::temp_dir().join(format!("rmt-harden-nl-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let f = dir.join("m.toml");
+    std::fs::write(
+        &f,
+        "kind = \"attention\"\n[signal]\nmeans = [[1.0]]\n[[heads]]\nactivation = \"tga\\nh\"\n",
+    )
+    .expect("write");
+    let e = fails_with(
+        &[
+            "theory",
+            "--c",
+            "1",
+            "--model-file",
+            f.to_str().expect("utf8"),
+        ],
+        &["tga\\nh"],
+    );
+    assert!(e.contains("cannot parse expression"), "{e}");
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -205,3 +205,134 @@ proptest! {
         }
     }
 }
+
+// ---- theory and Monte Carlo over random model parameters (issue 10) ----
+
+/// Built-in activations (`leaky-relu` and `elu` with a parameter).
+const BUILTINS: [&str; 15] = [
+    "linear",
+    "relu",
+    "leaky-relu:0.1",
+    "tanh",
+    "erf",
+    "sin",
+    "cos",
+    "sign",
+    "abs",
+    "quad",
+    "gelu",
+    "silu",
+    "sigmoid",
+    "softplus",
+    "elu:1",
+];
+
+/// The paper's single-head model: an activation, `snr`, `W = I + w_K w_Q^T` with `w_K` on
+/// `e_1` and `w_Q` a rotation of it towards `e_2` (`align` = cosine: 1 aligned, 0 orthogonal).
+fn paper_model(
+    kind: rmt_verify::model::ModelKind,
+    act: &str,
+    snr: f64,
+    w: f64,
+    align: f64,
+) -> rmt_verify::model::ModelSpec {
+    let act = Activation::parse(act).expect("built-in");
+    let wq = [w * align, w * (1.0 - align * align).max(0.0).sqrt()];
+    rmt_verify::model::ModelSpec::single_head(
+        kind,
+        act,
+        snr,
+        &[w, 0.0],
+        &wq,
+        rmt_verify::model::Diag::Zero,
+    )
+    .expect("valid spec")
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 40, rng_seed: RngSeed::Fixed(2506), ..ProptestConfig::default() })]
+
+    /// Inside the documented ranges (c in [1e-6, 1e6], gamma in [1e-10, 1e10]; drawn over the
+    /// bulk of them) the deterministic equivalent converges and `E = (gamma^2/n) y^T Q^2 y`
+    /// lies in [0, 1] (`||y||^2 = n` and `gamma Q <= I`), `tr Q/n > 0`, `y^T Q y/n > 0`.
+    /// Allowance 1e-9 on [0, 1]: the pencil's `E` is accurate to ~1e-10 (implicit derivative
+    /// of a Newton solution with relative residual ~1e-15 and condition ~1/gamma).
+    #[test]
+    fn theory_e_in_unit_interval_and_traces_positive(
+        act in 0..BUILTINS.len(),
+        lc in -3.0f64..3.0,
+        lsnr in -2.0f64..2.0,
+        no_signal in any::<bool>(),
+        lg in -6.0f64..3.0,
+        w in 0.0f64..2.0,
+        align in 0.0f64..1.0,
+        ridge in 0..6u8,
+    ) {
+        use rmt_verify::model::ModelKind;
+        let kind = if ridge == 0 { ModelKind::Ridge } else { ModelKind::Attention };
+        let snr = if no_signal { 0.0 } else { 10f64.powf(lsnr) };
+        let (c, gamma) = (10f64.powf(lc), 10f64.powf(lg));
+        let spec = paper_model(kind, BUILTINS[act], snr, w, align);
+        let pts = rmt_verify::theory::model_path(&spec, c, &[gamma, 10.0 * gamma])
+            .unwrap_or_else(|e| panic!("{} c={c} snr={snr} gamma={gamma} w={w}: {e}", BUILTINS[act]));
+        for p in &pts {
+            let what = format!("{} {kind:?} c={c:e} snr={snr:e} gamma={:e} w={w} align={align}", BUILTINS[act], p.gamma);
+            prop_assert!(p.converged, "{what}: not converged");
+            prop_assert!(p.e >= -1e-9 && p.e <= 1.0 + 1e-9, "{what}: E = {}", p.e);
+            prop_assert!(p.trq > 0.0 && p.trq.is_finite(), "{what}: trQ = {}", p.trq);
+            prop_assert!(p.yqy > 0.0 && p.yqy.is_finite(), "{what}: yQy = {}", p.yqy);
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 8, rng_seed: RngSeed::Fixed(2506), ..ProptestConfig::default() })]
+
+    /// The Monte Carlo path (`monte_carlo::simulate`) is bit-identical under 1, 2 and 3
+    /// rayon threads (fixed block partitions, replicates collected in order), for random
+    /// small sizes on both sides of `p = n`, models, activations and alignments.
+    #[test]
+    fn simulate_is_bit_identical_across_thread_counts(
+        act in 0..BUILTINS.len(),
+        n in 8usize..80,
+        p in 4usize..100,
+        kind in 0..3u8,
+        w in 0.0f64..2.0,
+        align in 0.0f64..1.0,
+        seed in 0u64..1000,
+    ) {
+        use rmt_verify::model::{ModelKind, SimConfig};
+        let kind = [ModelKind::Attention, ModelKind::Equivalent, ModelKind::Ridge][kind as usize];
+        let cfg = SimConfig {
+            spec: paper_model(kind, BUILTINS[act], 1.0, w, align),
+            n,
+            p,
+            gammas: vec![1e-3, 0.1, 10.0],
+            seeds: 3,
+            seed,
+        };
+        let run = |t: usize| {
+            let r = rayon::ThreadPoolBuilder::new()
+                .num_threads(t)
+                .build()
+                .expect("thread pool")
+                .install(|| rmt_verify::monte_carlo::simulate(&cfg, false))
+                .unwrap_or_else(|e| panic!("{cfg:?}: {e}"));
+            r.replicates
+                .iter()
+                .flat_map(|x| {
+                    x.e.iter()
+                        .chain(&x.yqy)
+                        .chain(&x.trq)
+                        .chain([&x.r1, &x.kappa0, &x.lambda_max])
+                        .map(|v| v.to_bits())
+                        .collect::<Vec<_>>()
+                })
+                .collect::<Vec<u64>>()
+        };
+        let one = run(1);
+        prop_assert_eq!(one.len(), 3 * (3 * 3 + 3));
+        prop_assert_eq!(&one, &run(2), "1 vs 2 threads");
+        prop_assert_eq!(&one, &run(3), "1 vs 3 threads");
+    }
+}

@@ -16,7 +16,12 @@ use std::process::ExitCode;
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Activation: built-in name (tanh, relu, sign, cos, ...) or expression in x (`x*tanh(x)`).
-    #[arg(required_unless_present = "heads", conflicts_with = "heads")]
+    /// A leading `-` is part of the expression (`-x`), as in `hermite` and `--activation`.
+    #[arg(
+        required_unless_present = "heads",
+        conflicts_with = "heads",
+        allow_hyphen_values = true
+    )]
     pub activation: Option<String>,
     /// A set of head activations to compare against one head (`tanh,cos`; commas inside
     /// parentheses belong to an expression), concatenated and summed (docs/multihead.md).

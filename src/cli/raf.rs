@@ -50,7 +50,7 @@ struct Common {
     #[arg(long, default_value = "krr")]
     learner: String,
     /// Activation of the kernel / features: built-in name or expression in x.
-    #[arg(long, default_value = "sign")]
+    #[arg(long, default_value = "sign", allow_hyphen_values = true)]
     activation: String,
     /// n/d (krr, linear, bo) or n/p (rf).
     #[arg(long, default_value = "2", allow_hyphen_values = true)]

@@ -136,7 +136,50 @@ fn replicate_with(cfg: &SimConfig, co: &KernelCoeffs, r: usize) -> Result<Replic
             ),
         });
     }
+    precision_guard(&out, phi.nrows(), phi.ncols(), &cfg.gammas, r)?;
     Ok(out)
+}
+
+/// Refuses a replicate whose `E` or `y^T Q y` lost its digits to cancellation. With fewer
+/// feature rows than tokens (`d < n`) they are computed as `E = 1 - s2/n` and
+/// `gamma yQy = 1 - s1/n` (module doc), where `s/n <= 1` carries a round-off of about
+/// `(d + n) eps` (the sums, the Gram matrix, the eigenvectors). A strong signal (`snr = 1e12`)
+/// or alignment fits `y` almost exactly and drives both to ~1e-13, below that round-off: `E`
+/// came out negative. A result below 100 times the round-off (fewer than two digits) is an
+/// error, never a printed number.
+fn precision_guard(
+    out: &ReplicateResult,
+    d: usize,
+    n: usize,
+    gammas: &[f64],
+    r: usize,
+) -> Result<()> {
+    if d >= n {
+        return Ok(());
+    }
+    let round_off = (d + n) as f64 * f64::EPSILON;
+    let floor = 100.0 * round_off;
+    for (k, &g) in gammas.iter().enumerate() {
+        let (e, fit) = (out.e[k], out.yqy[k] * g);
+        if e < floor || fit < floor {
+            let (what, v) = if e < floor {
+                ("E", e)
+            } else {
+                ("gamma yQy", fit)
+            };
+            return Err(Error::Linalg {
+                op: "gamma path".into(),
+                detail: format!(
+                    "{what} = 1 - (a sum close to 1) = {v:.2e} at gamma = {} in replicate {r} \
+                     is below 100 times its round-off ~{round_off:.1e}: y is fitted almost \
+                     exactly (signal --snr or alignment --wk/--wq too strong), no digit of it \
+                     can be trusted",
+                    crate::error::fmt_num(g)
+                ),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Mean, standard error and 95% Student-t interval of `xs` (empty: NaN mean, infinite SE).
@@ -158,7 +201,15 @@ pub fn summarize(xs: &[f64]) -> Summary {
         };
     }
     let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (r - 1) as f64;
-    let se = (var / r as f64).sqrt();
+    let mut se = (var / r as f64).sqrt();
+    // Squares overflow for |x - mean| > 1e154 (an `inf` SE at `gamma = 1e-160`, issue 10) and
+    // lose digits to underflow below 1e-154: then the same sum on deviations scaled by the
+    // largest one (the ordinary range keeps the formula above, bit for bit).
+    let scale = xs.iter().map(|x| (x - mean).abs()).fold(0.0, f64::max);
+    if scale > 0.0 && !(1e-150..=1e150).contains(&scale) {
+        let v = xs.iter().map(|x| ((x - mean) / scale).powi(2)).sum::<f64>() / (r - 1) as f64;
+        se = scale * (v / r as f64).sqrt();
+    }
     let t = t_quantile_975((r - 1) as f64);
     Summary {
         mean,

@@ -82,6 +82,9 @@ pub struct Equivalent {
 impl Equivalent {
     /// The equivalent along `gammas` (the model's own gamma; any order, output in input order).
     pub fn path(&self, gammas: &[f64]) -> Result<Vec<TheoryPoint>> {
+        for &g in gammas {
+            super::require_gamma(g)?;
+        }
         let base: Vec<f64> = gammas.iter().map(|g| g * self.gamma_scale).collect();
         let mut pts = match &self.route {
             Route::Ridge { c, geometry } => ridge_path_geometry(*c, geometry, &base)?,
@@ -314,6 +317,12 @@ pub fn equivalent(spec: &ModelSpec, dims: Dims) -> Result<Equivalent> {
     spec.validate()?;
     spec.require_supported("the deterministic equivalent (theory)")?;
     let c = dims.c()?;
+    super::require_in_range(
+        "c",
+        c,
+        super::C_RANGE,
+        "the range where the deterministic equivalent's solver is trusted",
+    )?;
     let rho = spec.tokens.ar1;
     let block = spec.label_block();
     let derived = |route, mapping: String| Equivalent {
