@@ -205,27 +205,7 @@ pub fn heads(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Vec<String>>> {
     };
     if let Ok(s) = obj.cast::<PyString>() {
         let s = s.to_cow()?.into_owned();
-        let (mut out, mut cur, mut depth) = (Vec::new(), String::new(), 0i32);
-        for ch in s.chars() {
-            match ch {
-                '(' => depth += 1,
-                ')' => depth -= 1,
-                _ => {}
-            }
-            if ch == ',' && depth == 0 {
-                out.push(std::mem::take(&mut cur));
-            } else {
-                cur.push(ch);
-            }
-        }
-        out.push(cur);
-        if depth != 0 || out.iter().any(|t| t.trim().is_empty()) {
-            return Err(param_err(
-                "heads",
-                &s,
-                "expected activations separated by commas, e.g. tanh,cos",
-            ));
-        }
+        let out = rmt_verify::model::flags::split_heads(&s).map_err(to_py)?;
         return Ok(Some(out));
     }
     let v: Vec<String> = obj.extract().map_err(|_| {
@@ -236,27 +216,7 @@ pub fn heads(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Vec<String>>> {
 
 /// `labels=`: `"iid"` or `"block:L"` (`L >= 1`), the CLI's `--labels`.
 fn parse_labels(s: &str) -> PyResult<Option<usize>> {
-    let t = s.trim();
-    if t == "iid" {
-        return Ok(None);
-    }
-    let bad = || {
-        param_err(
-            "labels",
-            s,
-            "expected iid or block:L with an integer L >= 1",
-        )
-    };
-    let l: usize = t
-        .strip_prefix("block:")
-        .ok_or_else(bad)?
-        .trim()
-        .parse()
-        .map_err(|_| bad())?;
-    if l == 0 {
-        return Err(bad());
-    }
-    Ok(Some(l))
+    rmt_verify::model::flags::parse_labels(s).map_err(to_py)
 }
 
 /// A model given as a dict (the keys of a model file) or as a path to a model file (str or

@@ -5,6 +5,7 @@
 //! --ar1 RHO --labels iid|block:L`, `docs/variants.md §7`); `--heads f1,f2,... [--combine
 //! concat|sum]` gives several heads with equal `W` (`docs/multihead.md`).
 
+pub use rmt_verify::model::flags::{parse_coords, parse_labels, split_heads};
 use rmt_verify::model::{Combine, Diag, ModelKind, ModelSpec, Normalize, SoftmaxSide};
 use rmt_verify::{Activation, Error};
 use std::path::PathBuf;
@@ -95,41 +96,6 @@ impl From<CombineArg> for Combine {
     }
 }
 
-/// Splits a head list at the commas outside parentheses (`max(x,0),cos` -> two heads); every
-/// item must be non-empty.
-pub fn split_heads(s: &str) -> Result<Vec<String>, Error> {
-    let (mut out, mut cur, mut depth) = (Vec::new(), String::new(), 0i32);
-    for ch in s.chars() {
-        match ch {
-            '(' => depth += 1,
-            ')' => depth -= 1,
-            _ => {}
-        }
-        if ch == ',' && depth == 0 {
-            out.push(std::mem::take(&mut cur));
-        } else {
-            cur.push(ch);
-        }
-    }
-    out.push(cur);
-    let out: Vec<String> = out.into_iter().map(|t| t.trim().to_string()).collect();
-    if depth != 0 || out.iter().any(String::is_empty) {
-        return Err(Error::param(
-            "heads",
-            s,
-            "expected activations separated by commas, e.g. tanh,cos",
-        ));
-    }
-    if out.len() > rmt_verify::model::MAX_HEADS {
-        return Err(Error::param(
-            "heads",
-            out.len(),
-            format!("at most {} heads", rmt_verify::model::MAX_HEADS),
-        ));
-    }
-    Ok(out)
-}
-
 impl ModelArgs {
     /// The model described by the flags (or the file).
     pub fn spec(&self) -> Result<ModelSpec, Error> {
@@ -172,52 +138,6 @@ impl ModelArgs {
         spec.validate()?;
         Ok(spec)
     }
-}
-
-/// Parses `--labels`: `iid` (None) or `block:L` (`L >= 1`).
-pub fn parse_labels(s: &str) -> Result<Option<usize>, Error> {
-    let t = s.trim();
-    if t == "iid" {
-        return Ok(None);
-    }
-    let bad = || {
-        Error::param(
-            "labels",
-            s,
-            "expected iid or block:L with an integer L >= 1",
-        )
-    };
-    let l: usize = t
-        .strip_prefix("block:")
-        .ok_or_else(bad)?
-        .trim()
-        .parse()
-        .map_err(|_| bad())?;
-    if l == 0 {
-        return Err(bad());
-    }
-    Ok(Some(l))
-}
-
-/// Parses coordinates `a,b,c,...` (at least one, all finite, at most
-/// [`rmt_verify::model::MAX_BASIS`]).
-pub fn parse_coords(name: &str, s: &str) -> Result<Vec<f64>, Error> {
-    let v: Vec<f64> = s
-        .split(',')
-        .map(|t| t.trim().parse::<f64>())
-        .collect::<Result<_, _>>()
-        .map_err(|_| Error::param(name, s, "expected numbers a,b,c,... separated by commas"))?;
-    if v.iter().any(|x| !x.is_finite()) {
-        return Err(Error::param(name, s, "coordinates must be finite"));
-    }
-    if v.len() > rmt_verify::model::MAX_BASIS {
-        return Err(Error::param(
-            name,
-            v.len(),
-            format!("at most {} coordinates", rmt_verify::model::MAX_BASIS),
-        ));
-    }
-    Ok(v)
 }
 
 /// The model's keys in JSON output: `model` (the kind), `spec` (the whole model, with the keys

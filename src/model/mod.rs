@@ -10,6 +10,7 @@
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 
+pub mod flags;
 mod geometry;
 mod spec;
 
