@@ -94,10 +94,127 @@ pub fn linspace(lo: f64, hi: f64, k: usize) -> Vec<f64> {
 }
 
 /// Monte Carlo means and standard errors of `E` along `cfg.gammas`
-/// ([`crate::monte_carlo::simulate`], no progress bar).
+/// ([`crate::monte_carlo::simulate`], no progress bar); one Monte Carlo [`unit`].
 pub fn mc_errors(cfg: &crate::model::SimConfig) -> Result<(Vec<f64>, Vec<f64>)> {
-    let r = crate::monte_carlo::simulate(cfg, false)?;
-    Ok(r.points.iter().map(|p| (p.e.mean, p.e.se)).unzip())
+    let k = cfg.gammas.len();
+    let v = unit(2 * k, || {
+        let r = crate::monte_carlo::simulate(cfg, false)?;
+        let (mut m, se): (Vec<f64>, Vec<f64>) = r.points.iter().map(|p| (p.e.mean, p.e.se)).unzip();
+        m.extend(se);
+        Ok(m)
+    })?;
+    Ok((v[..k].to_vec(), v[k..].to_vec()))
+}
+
+/// How the Monte Carlo units of a figure build run (`figure --shard`, docs/sharding.md).
+#[derive(Debug)]
+enum UnitMode {
+    /// Compute every unit.
+    Run,
+    /// Compute units `k` with `k mod of == shard - 1`, record them, and answer the others with
+    /// placeholders (ones): the build runs to its end, its panels are discarded.
+    Shard {
+        shard: usize,
+        of: usize,
+        done: Vec<(usize, Vec<f64>)>,
+    },
+    /// Answer every unit from the merged shards.
+    Replay(std::collections::HashMap<usize, Vec<f64>>),
+}
+
+thread_local! {
+    static UNITS: std::cell::RefCell<(usize, UnitMode)> = const { std::cell::RefCell::new((0, UnitMode::Run)) };
+}
+
+/// One Monte Carlo unit of a figure (a series or grid point): `compute` returns `len` numbers.
+///
+/// Units are numbered in call order on the thread running the build (a build calls `unit` from
+/// that thread, one unit after the other; a unit parallelises inside). Normally `compute` runs.
+/// Under [`shard_units`] only the shard's units run (the others are answered with `len` ones
+/// and the panels are not used); under [`replay_units`] every unit is answered from the shards:
+/// the build then produces exactly the panels of one unsharded build (the numbers are read back
+/// bit for bit), whatever ran where.
+pub fn unit(len: usize, compute: impl FnOnce() -> Result<Vec<f64>>) -> Result<Vec<f64>> {
+    let (k, action) = UNITS.with(|u| {
+        let mut u = u.borrow_mut();
+        let k = u.0;
+        u.0 += 1;
+        let action = match &u.1 {
+            UnitMode::Run => None,
+            UnitMode::Shard { shard, of, .. } => (k % of != shard - 1).then(|| vec![1.0; len]),
+            UnitMode::Replay(map) => Some(map.get(&k).cloned().unwrap_or_default()),
+        };
+        (k, action)
+    });
+    if let Some(v) = action {
+        if v.len() != len {
+            return Err(Error::param(
+                "shard",
+                k,
+                format!(
+                    "Monte Carlo unit {k}: {} numbers in the shards, {len} expected",
+                    v.len()
+                ),
+            ));
+        }
+        return Ok(v);
+    }
+    let v = compute()?;
+    UNITS.with(|u| {
+        if let UnitMode::Shard { done, .. } = &mut u.borrow_mut().1 {
+            done.push((k, v.clone()));
+        }
+    });
+    Ok(v)
+}
+
+/// Builds `spec` computing only the Monte Carlo units of shard `shard` of `of` (round robin
+/// over the units in call order). Returns the total number of units and the shard's units.
+pub fn shard_units(
+    spec: &FigureSpec,
+    budget: &Budget,
+    shard: usize,
+    of: usize,
+) -> Result<(usize, Vec<(usize, Vec<f64>)>)> {
+    UNITS.with(|u| {
+        *u.borrow_mut() = (
+            0,
+            UnitMode::Shard {
+                shard,
+                of,
+                done: Vec::new(),
+            },
+        )
+    });
+    let built = (spec.build)(budget);
+    let (total, mode) = UNITS.with(|u| std::mem::replace(&mut *u.borrow_mut(), (0, UnitMode::Run)));
+    built?;
+    match mode {
+        UnitMode::Shard { done, .. } => Ok((total, done)),
+        _ => Ok((total, Vec::new())),
+    }
+}
+
+/// Builds `spec` with every Monte Carlo unit answered from `units` (the merged shards). Errors
+/// when the build asks for another number of units than `total`.
+pub fn replay_units(
+    spec: &FigureSpec,
+    budget: &Budget,
+    total: usize,
+    units: std::collections::HashMap<usize, Vec<f64>>,
+) -> Result<Vec<Plot>> {
+    UNITS.with(|u| *u.borrow_mut() = (0, UnitMode::Replay(units)));
+    let built = (spec.build)(budget);
+    let (asked, _) = UNITS.with(|u| std::mem::replace(&mut *u.borrow_mut(), (0, UnitMode::Run)));
+    let plots = built?;
+    if asked != total {
+        return Err(Error::param(
+            "shard",
+            asked,
+            format!("the build asks for {asked} Monte Carlo units, the shards hold {total}"),
+        ));
+    }
+    Ok(plots)
 }
 
 /// The figure called `id`, or [`Error::UnknownId`] listing the known ids.
