@@ -93,18 +93,45 @@ pub fn linspace(lo: f64, hi: f64, k: usize) -> Vec<f64> {
         .collect()
 }
 
+/// The replicate policy of the figures' Monte Carlo points: fixed precision
+/// ([`crate::evidence::Precision`]), `SE(E) <= 2 % |mean|` at every gamma of a series, floor
+/// half the planned count (at least 4), cap twice it, batches of 4. The rule reads only the
+/// replicates (their spread), never the theory line the points are drawn against. At the quick
+/// budget (4 planned) the floor is the planned count: a point that reaches the target draws
+/// exactly the replicates it drew with fixed counts.
+pub fn replicates() -> crate::evidence::Precision {
+    crate::evidence::Precision::new(0.02, 0.0)
+        .bounds(0.5, 2.0)
+        .min_floor(4)
+}
+
+/// The caption text for `planned` replicates under [`replicates`]: `"4–8 seeds per point
+/// (fixed precision: until SE ≤ 2% of |E|)"`.
+pub fn seeds_rule(planned: usize) -> String {
+    let p = replicates();
+    let (lo, hi) = p.floor_cap(planned);
+    format!(
+        "{lo}–{hi} seeds per point (fixed precision: until SE ≤ {}% of |E| at every γ of the series)",
+        p.rel * 100.0
+    )
+}
+
 /// Monte Carlo means and standard errors of `E` along `cfg.gammas`
-/// ([`crate::monte_carlo::simulate`], no progress bar); one Monte Carlo [`unit`].
+/// ([`crate::evidence::measure_with`] under [`replicates`], `cfg.seeds` planned, no progress
+/// bar); one Monte Carlo [`unit`].
 pub fn mc_errors(cfg: &crate::model::SimConfig) -> Result<(Vec<f64>, Vec<f64>)> {
     let k = cfg.gammas.len();
     let v = unit(2 * k, || {
-        let r = crate::monte_carlo::simulate(cfg, false)?;
+        let r = crate::evidence::measure_with(cfg, &replicates(), false)?;
         let (mut m, se): (Vec<f64>, Vec<f64>) = r.points.iter().map(|p| (p.e.mean, p.e.se)).unzip();
         m.extend(se);
         Ok(m)
     })?;
     Ok((v[..k].to_vec(), v[k..].to_vec()))
 }
+
+/// A computed Monte Carlo unit: its number (call order) and its numbers.
+pub type Unit = (usize, Vec<f64>);
 
 /// How the Monte Carlo units of a figure build run (`figure --shard`, docs/sharding.md).
 #[derive(Debug)]
@@ -116,7 +143,7 @@ enum UnitMode {
     Shard {
         shard: usize,
         of: usize,
-        done: Vec<(usize, Vec<f64>)>,
+        done: Vec<Unit>,
     },
     /// Answer every unit from the merged shards.
     Replay(std::collections::HashMap<usize, Vec<f64>>),
@@ -175,7 +202,7 @@ pub fn shard_units(
     budget: &Budget,
     shard: usize,
     of: usize,
-) -> Result<(usize, Vec<(usize, Vec<f64>)>)> {
+) -> Result<(usize, Vec<Unit>)> {
     UNITS.with(|u| {
         *u.borrow_mut() = (
             0,
