@@ -192,7 +192,10 @@ fn every_figure_builds_with_placeholder_units() {
     // Shard N/N of a large N owns no unit of any figure: the whole build runs on placeholders
     // (theory only) and must still finish, or a shard of a real split could not reach its units.
     let list = ok(&bin(&["figure", "--list"]));
-    let ids: Vec<&str> = list.lines().filter_map(|l| l.split_whitespace().next()).collect();
+    let ids: Vec<&str> = list
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
     assert!(ids.len() >= 16, "{list}");
     for id in ids {
         let out = ok(&bin(&["figure", id, "--shard", "100000/100000"]));
@@ -200,6 +203,10 @@ fn every_figure_builds_with_placeholder_units() {
             serde_json::from_str(out.lines().next().expect("header")).expect("json");
         assert_eq!(header["command"], "figure", "{id}");
         assert!(header["units"].as_u64().is_some(), "{id}");
-        assert_eq!(out.lines().count(), 1, "{id}: a unit computed by an empty shard");
+        assert_eq!(
+            out.lines().count(),
+            1,
+            "{id}: a unit computed by an empty shard"
+        );
     }
 }
