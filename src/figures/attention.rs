@@ -119,7 +119,10 @@ fn theory_attention(
         let par = AttentionParams::from_activation(act, s.c, s.snr, wk, wq, Diag::Zero)?;
         return Ok(attention_path(&par, xs)?.iter().map(|t| t.e).collect());
     }
-    xs.iter()
+    // Independent points (no continuation across them): in parallel, collected in order, the
+    // same bits for any thread count.
+    use rayon::prelude::*;
+    xs.par_iter()
         .map(|&x| {
             let (c, snr, gamma) = s.at(x);
             let par = AttentionParams::from_activation(act, c, snr, wk, wq, Diag::Zero)?;

@@ -271,10 +271,14 @@ fn build_correlated(budget: &Budget) -> Result<Vec<Plot>> {
                 s.tokens.label_blocks = labels;
                 Ok(s)
             };
-            let mut th = Vec::new();
-            for &r in &th_rho {
-                th.push(theory_e(&at(r)?, n, p, &[gamma])?[0]);
-            }
+            // Independent theory points: in parallel, collected in order (bit-identical).
+            let th = {
+                use rayon::prelude::*;
+                th_rho
+                    .par_iter()
+                    .map(|&r| Ok(theory_e(&at(r)?, n, p, &[gamma])?[0]))
+                    .collect::<Result<Vec<f64>>>()?
+            };
             let (mut m, mut se) = (Vec::new(), Vec::new());
             for &r in &mc_rho {
                 let (x, s) = mc_errors(&sim(&at(r)?, n, p, vec![gamma], seeds, budget.seed))?;
