@@ -199,6 +199,10 @@ pub fn unit(len: usize, compute: impl FnOnce() -> Result<Vec<f64>>) -> Result<Ve
 
 /// Builds `spec` computing only the Monte Carlo units of shard `shard` of `of` (round robin
 /// over the units in call order). Returns the total number of units and the shard's units.
+///
+/// Call it (and [`replay_units`]) from a thread outside the rayon pool, as the CLI does: a pool
+/// thread waiting inside a unit could steal another build's work and interleave its unit
+/// numbers on the same thread.
 pub fn shard_units(
     spec: &FigureSpec,
     budget: &Budget,
