@@ -23,7 +23,6 @@ use crate::error::{Error, Result};
 use crate::format::{sci, Table};
 use crate::hermite::{hermite_coeffs, HermiteCoeffs};
 use crate::model::{Diag, ModelKind, ModelSpec, SimConfig};
-use crate::monte_carlo::simulate;
 use crate::plot::{Plot, Series};
 use crate::theory::{model_path, psi_c};
 use crate::tolerance::McTolerance;
@@ -51,6 +50,30 @@ pub const SPOT_TOL: McTolerance = McTolerance {
     rate: 0.5,
 };
 
+/// Replicate policy of the spot check: fixed precision ([`crate::evidence::Precision`]),
+/// `SE(E) <= 2 % |mean| + 0.002` at every spot gamma of a setting, floor half the planned
+/// `seeds` (at least 4), cap twice them, batches of 4. At the typical `E ~ 0.4` the target is
+/// `SE <= 0.01`: the statistical part `3 SE` of the tolerance stays near the finite-size term
+/// `0.5 n^-1/2` (0.022 at `n = 512`) instead of growing with a noisy setting. The rule reads only the
+/// replicates (their spread), never the theory: a wrong theory gets the same replicates as the
+/// right one, and fails on them.
+pub fn spot_replicates() -> crate::evidence::Precision {
+    crate::evidence::Precision::new(0.02, 0.002)
+        .bounds(0.5, 2.0)
+        .min_floor(4)
+}
+
+/// Report text for `planned` spot-check replicates under [`spot_replicates`].
+pub fn spot_rule(planned: usize) -> String {
+    let p = spot_replicates();
+    let (lo, hi) = p.floor_cap(planned);
+    format!(
+        "{lo}–{hi} seeds per setting (fixed precision: until SE ≤ {}% of |E| + {} at every γ; the rule never reads the theory)",
+        p.rel * 100.0,
+        p.abs
+    )
+}
+
 /// Options of [`check_activation`].
 #[derive(Clone, Debug, PartialEq)]
 pub struct ReportOptions {
@@ -60,7 +83,8 @@ pub struct ReportOptions {
     pub snr: f64,
     /// Tokens of the spot check.
     pub n: usize,
-    /// Replicates of the spot check (>= 2).
+    /// Planned replicates of the spot check (>= 2): the fixed-precision rule
+    /// ([`spot_replicates`]) draws between half and twice as many.
     pub seeds: usize,
     /// Master seed.
     pub seed: u64,
@@ -176,6 +200,8 @@ pub struct SpotRow {
     pub mc: f64,
     /// Its standard error.
     pub se: f64,
+    /// Replicates drawn.
+    pub reps: usize,
     /// `z SE + C n^{-1/2}`.
     pub tol: f64,
     /// `|mc - theory| <= tol`.
@@ -314,7 +340,8 @@ pub fn check_activation(spec: &str, opts: &ReportOptions) -> Result<ActivationRe
             seeds: opts.seeds,
             seed: opts.seed,
         };
-        let sim = simulate(&cfg, false)?;
+        let sim = crate::evidence::measure_with(&cfg, &spot_replicates(), false)?;
+        let reps = sim.replicates.len();
         // theory at the spot-check size's own c (p is rounded)
         let c_spot = spot_p as f64 / opts.n as f64;
         for pt in &sim.points {
@@ -326,6 +353,7 @@ pub fn check_activation(spec: &str, opts: &ReportOptions) -> Result<ActivationRe
                 theory,
                 mc: pt.e.mean,
                 se: pt.e.se,
+                reps,
                 tol,
                 holds: (pt.e.mean - theory).abs() <= tol,
             });
@@ -543,13 +571,13 @@ impl ActivationReport {
 
         s.push_str(&format!(
             "\n## Monte Carlo spot check\n\nExact model, zero diagonal, n = {}, p = {}, ‖μ‖² = \
-             {}, {} seeds, seed = {}; a point holds when |MC - theory| ≤ {} (z = 3: ~0.3% false \
+             {}, {}, seed = {}; a point holds when |MC - theory| ≤ {} (z = 3: ~0.3% false \
              alarms per point; C = 0.5: the finite-size deviations measured at n = 512, \
              docs/bounds.md §6 validation, docs/claims-attention.md §3). Theory at c = p/n of the run.\n\n",
             o.n,
             self.spot_p,
             o.snr,
-            o.seeds,
+            spot_rule(o.seeds),
             o.seed,
             SPOT_TOL.describe()
         ));
@@ -559,6 +587,7 @@ impl ActivationReport {
             "theory",
             "MC mean",
             "SE",
+            "reps",
             "abs(MC - theory)",
             "tol",
             "holds",
@@ -570,6 +599,7 @@ impl ActivationReport {
                 sci(r.theory, 5),
                 sci(r.mc, 5),
                 sci(r.se, 2),
+                r.reps.to_string(),
                 sci((r.mc - r.theory).abs(), 2),
                 sci(r.tol, 2),
                 if r.holds { "yes" } else { "NO" }.to_string(),
@@ -649,13 +679,13 @@ impl ActivationReport {
         p2 = p2.with(Series::line("Ē_RR (ridge)", ss, rr2).with_color(6));
         let cap = format!(
             "f = {name} (a1 = {}, ν = {}), zero diagonal, c = {}, μ = √snr e1, aligned: w_K = w_Q \
-             = e1; MC: exact kernel, n = {}, p = {}, {} seeds, seed = {}, ± 1 SE",
+             = e1; MC: exact kernel, n = {}, p = {}, {}, seed = {}, ± 1 SE",
             sci(self.hermite.a1, 3),
             sci(self.hermite.nu, 3),
             o.c,
             o.n,
             self.spot_p,
-            o.seeds,
+            spot_rule(o.seeds),
             o.seed
         );
         Ok(vec![

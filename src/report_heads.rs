@@ -20,7 +20,6 @@ use crate::error::{Error, Result};
 use crate::format::{sci, Table};
 use crate::heads::HeadStats;
 use crate::model::{Combine, ModelSpec, SimConfig};
-use crate::monte_carlo::simulate;
 use crate::plot::{Plot, Series};
 use crate::report::{setting_spec, ReportOptions, GAMMAS, SPOT_GAMMAS, SPOT_TOL};
 use crate::theory::{model_path, ridge_point};
@@ -74,6 +73,8 @@ pub struct HeadsSpot {
     pub mc: f64,
     /// Its SE.
     pub se: f64,
+    /// Replicates drawn.
+    pub reps: usize,
     /// Tolerance.
     pub tol: f64,
     /// Within tolerance.
@@ -185,7 +186,9 @@ pub fn check_heads(acts: &[Activation], opts: &ReportOptions) -> Result<HeadsRep
             cfg.gammas = SPOT_GAMMAS.to_vec();
             cfg.seeds = opts.seeds;
             cfg.seed = opts.seed;
-            let sim = simulate(&cfg, false)?;
+            let sim =
+                crate::evidence::measure_with(&cfg, &crate::report::spot_replicates(), false)?;
+            let reps = sim.replicates.len();
             let th = model_path(&s, c_spot, SPOT_GAMMAS)?;
             for (pt, t) in sim.points.iter().zip(&th) {
                 let tol = SPOT_TOL.at(pt.e.se, opts.n);
@@ -196,6 +199,7 @@ pub fn check_heads(acts: &[Activation], opts: &ReportOptions) -> Result<HeadsRep
                     theory: t.e,
                     mc: pt.e.mean,
                     se: pt.e.se,
+                    reps,
                     tol,
                     holds: (pt.e.mean - t.e).abs() <= tol,
                 });
@@ -367,12 +371,12 @@ impl HeadsReport {
         s.push_str(&t.to_markdown());
         s.push_str(&format!(
             "\n## Monte Carlo spot check\n\nExact model, n = {}, p = {}, ‖μ‖² = \
-             {}, {} seeds, seed = {}; a point holds when |MC - theory| ≤ {} (as for one head). \
+             {}, {}, seed = {}; a point holds when |MC - theory| ≤ {} (as for one head). \
              Theory at c = p/n of the run.\n\n",
             o.n,
             self.spot_p,
             o.snr,
-            o.seeds,
+            crate::report::spot_rule(o.seeds),
             o.seed,
             SPOT_TOL.describe()
         ));
@@ -383,6 +387,7 @@ impl HeadsReport {
             "theory",
             "MC mean",
             "SE",
+            "reps",
             "abs(MC - theory)",
             "tol",
             "holds",
@@ -395,6 +400,7 @@ impl HeadsReport {
                 sci(r.theory, 5),
                 sci(r.mc, 5),
                 sci(r.se, 2),
+                r.reps.to_string(),
                 sci((r.mc - r.theory).abs(), 2),
                 sci(r.tol, 2),
                 if r.holds { "yes" } else { "NO" }.to_string(),
@@ -465,14 +471,14 @@ impl HeadsReport {
                 .caption(format!(
                     "heads {} ({label}: every head with the same W and diagonal), c = {}, \
                      ‖μ‖² = {}, μ = √snr e1; rank(G) = {}; MC: exact kernels, n = {}, p = {}, \
-                     {} seeds, seed = {}, ± 1 SE.",
+                     {}, seed = {}, ± 1 SE.",
                     names.join(", "),
                     o.c,
                     o.snr,
                     self.rank,
                     o.n,
                     self.spot_p,
-                    o.seeds,
+                    crate::report::spot_rule(o.seeds),
                     o.seed
                 ));
             out.push(p);

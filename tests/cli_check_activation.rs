@@ -183,3 +183,47 @@ fn model_file_report_uses_the_model() {
     };
     assert!(check_activation("relu", &o).is_err());
 }
+
+#[test]
+fn spot_check_draws_fixed_precision_replicates_independent_of_the_theory() {
+    // The spot check's replicate count comes from the spread of its replicates only: within
+    // [floor, cap] of the planned seeds, the same for every gamma of a setting, and equal to the
+    // count `measure_with` draws for that configuration without any theory in sight.
+    use rmt_verify::evidence::measure_with;
+    use rmt_verify::model::SimConfig;
+    use rmt_verify::report::{setting_spec, spot_replicates, SPOT_GAMMAS};
+    let o = ReportOptions {
+        n: 128,
+        seeds: 4,
+        ..ReportOptions::default()
+    };
+    let (floor, cap) = spot_replicates().floor_cap(o.seeds);
+    assert_eq!((floor, cap), (4, 8));
+    let r = check_activation("relu", &o).expect("report");
+    let act = Activation::parse("relu").expect("relu");
+    for st in o.settings().expect("settings") {
+        let rows: Vec<_> = r.spot.iter().filter(|s| s.weights == st.label).collect();
+        assert_eq!(rows.len(), SPOT_GAMMAS.len());
+        let reps = rows[0].reps;
+        assert!((floor..=cap).contains(&reps), "{reps}");
+        assert!(rows.iter().all(|s| s.reps == reps));
+        let cfg = SimConfig {
+            spec: setting_spec(&st.spec, &act, o.snr),
+            n: o.n,
+            p: ((o.c * o.n as f64).round() as usize).max(1),
+            gammas: SPOT_GAMMAS.to_vec(),
+            seeds: o.seeds,
+            seed: o.seed,
+        };
+        let run = measure_with(&cfg, &spot_replicates(), false).expect("runs");
+        assert_eq!(run.replicates.len(), reps, "{}", st.label);
+        for (s, p) in rows.iter().zip(&run.points) {
+            assert_eq!((s.mc, s.se), (p.e.mean, p.e.se));
+        }
+    }
+    let text = r.to_markdown();
+    assert!(
+        text.contains("| reps |") && text.contains("fixed precision"),
+        "{text}"
+    );
+}

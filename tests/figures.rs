@@ -98,3 +98,53 @@ fn fig1a_builds_and_writes_four_files() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn figure_points_draw_fixed_precision_replicates_from_the_spread_only() {
+    use rmt_verify::evidence::{measure_with, Fixed, ReplicatePolicy};
+    use rmt_verify::model::SimConfig;
+    let policy = figures::replicates();
+    assert_eq!(policy.floor_cap(4), (4, 8));
+    assert_eq!(policy.floor_cap(8), (4, 16));
+    assert!(figures::seeds_rule(4).starts_with("4–8 seeds per point"));
+    // A noisy point (small n, tiny gamma): the rule draws past the planned 4 ...
+    let mut cfg = SimConfig::single_head(rmt_verify::Activation::parse("tanh").expect("tanh"));
+    (cfg.n, cfg.p, cfg.gammas, cfg.seeds, cfg.seed) = (48, 12, vec![1e-3, 1.0], 4, 11);
+    let run = measure_with(&cfg, &policy, false).expect("runs");
+    let reps = run.replicates.len();
+    assert!((4..=8).contains(&reps), "{reps}");
+    assert!(
+        reps > 4,
+        "this noisy point reaches the target with the planned 4"
+    );
+    // ... and the result is a fixed run of the final count, bit for bit (same streams).
+    let mut fixed = cfg.clone();
+    fixed.seeds = reps;
+    let f = measure_with(&fixed, &Fixed, false).expect("runs");
+    let bits = |r: &rmt_verify::monte_carlo::SimResult| -> Vec<u64> {
+        r.points
+            .iter()
+            .flat_map(|p| [p.e.mean, p.e.se, p.yqy.mean, p.trq.se])
+            .map(f64::to_bits)
+            .collect()
+    };
+    assert_eq!(bits(&run), bits(&f));
+    // The stop is where the SE first reaches the target (checked at 4, 8, ...): the rule reads
+    // the replicates' spread, nothing else (it has no theory to read).
+    let reached = |m: usize| policy.reached(&run.replicates[..m]);
+    assert!(
+        reps == 8 || reached(reps),
+        "stopped at {reps} without the target"
+    );
+    if reps > 4 {
+        assert!(
+            !reached(4),
+            "drew more although 4 replicates reached the target"
+        );
+    }
+    assert_eq!(policy.more(4, &run.replicates), 0);
+    // `mc_errors` (what the figures plot) is that run's mean and SE of E.
+    let (m, se) = figures::mc_errors(&cfg).expect("runs");
+    assert_eq!(m, run.points.iter().map(|p| p.e.mean).collect::<Vec<_>>());
+    assert_eq!(se, run.points.iter().map(|p| p.e.se).collect::<Vec<_>>());
+}

@@ -30,6 +30,20 @@ pub struct Args {
     /// Base seed of every random stream.
     #[arg(long, default_value_t = 2506)]
     pub seed: u64,
+    /// Compute only part I of N of the figure's Monte Carlo units (series and grid points,
+    /// 1 <= I <= N) and write them to stdout as JSON lines, for `rmt-verify merge --out DIR`
+    /// (docs/sharding.md); no files are written.
+    #[arg(long, value_name = "I/N", conflicts_with = "list")]
+    pub shard: Option<String>,
+}
+
+/// The budget the arguments describe.
+pub fn budget(args: &Args) -> Budget {
+    Budget {
+        level: if args.full { Level::Full } else { Level::Quick },
+        seed: args.seed,
+        progress: false,
+    }
 }
 
 /// Runs the subcommand.
@@ -40,13 +54,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         return Ok(ExitCode::SUCCESS);
     }
-    let id = args.id.unwrap_or_default();
+    let id = args.id.clone().unwrap_or_default();
     let spec = figures::find(&id)?;
-    let budget = Budget {
-        level: if args.full { Level::Full } else { Level::Quick },
-        seed: args.seed,
-        progress: false,
-    };
+    let budget = budget(&args);
+    if let Some(sh) = &args.shard {
+        let (i, n) = super::shard::parse_shard(sh)?;
+        super::shard::write_figure_shard(&spec, &budget, i, n)?;
+        return Ok(ExitCode::SUCCESS);
+    }
     for path in figures::write_figure(&spec, &budget, &args.out)? {
         println!("{}", path.display());
     }

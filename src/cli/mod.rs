@@ -43,7 +43,8 @@ enum Command {
     CheckActivation(check_activation::Args),
     /// The Rules-and-Facts paper (arXiv 2603.25579): theory, Monte Carlo, activation report.
     Raf(raf::Args),
-    /// Merge the JSON-lines shards of `simulate --shard I/N` and print what one run prints.
+    /// Merge the JSON-lines shards of `simulate`, `verify` or `figure --shard I/N` and print
+    /// (or, for `figure`, write) what one run prints.
     Merge(shard::MergeArgs),
 }
 

@@ -66,6 +66,10 @@ pub struct Args {
     /// No progress bars.
     #[arg(long)]
     pub quiet: bool,
+    /// Check only part I of N of the selected claims (1 <= I <= N) and write it as JSON lines,
+    /// for `rmt-verify merge` (docs/sharding.md).
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
 }
 
 /// The packs selected by `--paper` (all when `None`).
@@ -216,33 +220,75 @@ pub fn verdict_json(claim: &dyn Claim, v: &Verdict, budget: &Budget) -> serde_js
     })
 }
 
-/// `rmt-verify verify`.
-pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let claims = select(&args.claims, args.paper.as_deref())?;
-    let budget = Budget {
+/// One claim's result in a `verify` run: its verdict or the error that stopped it, and its time.
+#[derive(Clone, Debug)]
+pub struct ClaimRun {
+    /// The verdict, or the error message.
+    pub result: Result<Verdict, String>,
+    /// Wall time of the check.
+    pub seconds: f64,
+}
+
+/// The budget the arguments describe.
+pub fn budget(args: &Args) -> Budget {
+    Budget {
         level: if args.full { Level::Full } else { Level::Quick },
         seed: args.seed,
         progress: !args.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr()),
-    };
-    let mut worst = Status::Holds;
-    let mut errored = false;
-    let mut json_out = Vec::new();
-    let mut summary = Vec::new();
-    for c in &claims {
+    }
+}
+
+/// The claims the arguments select, in paper order.
+pub fn selected(args: &Args) -> anyhow::Result<Vec<Box<dyn Claim>>> {
+    select(&args.claims, args.paper.as_deref())
+}
+
+/// Checks `claims[k]` for every `k` in `which`, results in the order of `which`.
+///
+/// At the quick budget the claims run in parallel on the rayon pool (small claims leave cores
+/// idle otherwise); at the full budget one after the other (their replicates fill the cores, and
+/// one claim at a time bounds the memory). Every claim draws from its own named seed streams
+/// ([`rmt_verify::evidence::seed_for`]) and the products use a fixed block partition, so each
+/// verdict is the same bits for any thread count and any execution order.
+pub fn check_claims(claims: &[Box<dyn Claim>], which: &[usize], budget: &Budget) -> Vec<ClaimRun> {
+    use rayon::prelude::*;
+    let one = |&k: &usize| {
+        let c = &claims[k];
         if budget.progress {
             eprintln!("checking {} ...", c.id());
         }
         let t0 = std::time::Instant::now();
-        match c.check(&budget) {
+        let result = c.check(budget).map_err(|e| e.to_string());
+        ClaimRun {
+            result,
+            seconds: t0.elapsed().as_secs_f64(),
+        }
+    };
+    match budget.level {
+        Level::Quick => which.par_iter().map(one).collect(),
+        Level::Full => which.iter().map(one).collect(),
+    }
+}
+
+/// Prints the results of a `verify` run (one per claim, in the claims' order) as `format`, and
+/// returns the exit code: 0 all hold, 1 some fail or are inconclusive, 2 some could not run.
+/// `merge` calls it with the runs read back from shards: the same bytes as one run.
+pub fn print_runs(
+    claims: &[Box<dyn Claim>],
+    runs: &[ClaimRun],
+    budget: &Budget,
+    format: VerifyFormat,
+) -> anyhow::Result<ExitCode> {
+    let mut worst = Status::Holds;
+    let mut errored = false;
+    let mut json_out = Vec::new();
+    let mut summary = Vec::new();
+    for (c, run) in claims.iter().zip(runs) {
+        match &run.result {
             Ok(v) => {
                 worst = worst.max(v.status);
-                summary.push((
-                    c.id(),
-                    c.title(),
-                    v.status.label(),
-                    t0.elapsed().as_secs_f64(),
-                ));
-                match args.format {
+                summary.push((c.id(), c.title(), v.status.label(), run.seconds));
+                match format {
                     VerifyFormat::Table => {
                         println!("{}", v.report());
                         if let Some(w) = c.paper_wording() {
@@ -264,20 +310,20 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                         }
                         println!();
                     }
-                    VerifyFormat::Json => json_out.push(verdict_json(c.as_ref(), &v, &budget)),
+                    VerifyFormat::Json => json_out.push(verdict_json(c.as_ref(), v, budget)),
                 }
             }
             Err(e) => {
                 errored = true;
-                summary.push((c.id(), c.title(), "ERROR", t0.elapsed().as_secs_f64()));
+                summary.push((c.id(), c.title(), "ERROR", run.seconds));
                 eprintln!("error: claim {}: {e}", c.id());
-                if args.format == VerifyFormat::Json {
-                    json_out.push(json!({"id": c.id(), "title": c.title(), "paper": c.paper(), "status": "error", "error": e.to_string(), "rows": [], "seed": budget.seed, "seed_scheme": SEED_SCHEME}));
+                if format == VerifyFormat::Json {
+                    json_out.push(json!({"id": c.id(), "title": c.title(), "paper": c.paper(), "status": "error", "error": e, "rows": [], "seed": budget.seed, "seed_scheme": SEED_SCHEME}));
                 }
             }
         }
     }
-    match args.format {
+    match format {
         VerifyFormat::Json => println!("{}", serde_json::to_string_pretty(&json_out)?),
         VerifyFormat::Table => {
             println!("summary:");
@@ -295,4 +341,18 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// `rmt-verify verify`.
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let claims = selected(&args)?;
+    let budget = budget(&args);
+    if let Some(sh) = &args.shard {
+        let (i, n) = super::shard::parse_shard(sh)?;
+        super::shard::write_verify_shard(&claims, &budget, i, n)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let all: Vec<usize> = (0..claims.len()).collect();
+    let runs = check_claims(&claims, &all, &budget);
+    print_runs(&claims, &runs, &budget, args.format)
 }

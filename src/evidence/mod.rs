@@ -29,6 +29,6 @@ pub use order::{monotone, sign_row, Along, Margin, Sign, Value};
 pub use policy::{Measured, Scale, Tol};
 pub use seeds::{fnv1a64, seed_for, SEED_SCHEME};
 pub use sweep::{
-    allow_no_convergence, model_theory, paired, Block, Check, Evidence, Exec, Fixed, Outcome,
-    Precision, Quantity, ReplicatePolicy, Sweep, TheoryFn, SLOPE_CAVEAT,
+    allow_no_convergence, measure_with, model_theory, paired, Block, Check, Evidence, Exec, Fixed,
+    Outcome, Precision, Quantity, ReplicatePolicy, Sweep, TheoryFn, SLOPE_CAVEAT,
 };

@@ -200,6 +200,12 @@ impl Precision {
         }
     }
 
+    /// With an absolute floor of `k` replicates (default 6).
+    pub fn min_floor(mut self, k: usize) -> Precision {
+        self.min_floor = k;
+        self
+    }
+
     /// With floor and cap as fractions of the grid's count.
     pub fn bounds(mut self, floor_frac: f64, cap_frac: f64) -> Precision {
         self.floor_frac = floor_frac;
@@ -501,23 +507,11 @@ impl Evidence {
     /// One row of Monte Carlo: `sweep` at size `n` with the replicates the policy asks for
     /// (starting from the grid's `reps`).
     pub fn measure(&self, sweep: &Sweep, n: usize, reps: usize) -> Result<SimResult> {
-        let mut cfg = self.config(sweep, n, self.replicates.initial(reps).max(2));
-        let mut run = monte_carlo::simulate(&cfg, self.progress())?;
-        loop {
-            let more = self.replicates.more(reps, &run.replicates);
-            if more == 0 {
-                return Ok(run);
-            }
-            let start = run.replicates.len();
-            let extra = (start..start + more)
-                .into_par_iter()
-                .map(|r| monte_carlo::run_replicate(&cfg, r))
-                .collect::<Result<Vec<_>>>()?;
-            let mut reps_all = std::mem::take(&mut run.replicates);
-            reps_all.extend(extra);
-            cfg.seeds = reps_all.len();
-            run = summarize_run(cfg.clone(), reps_all);
-        }
+        measure_with(
+            &self.config(sweep, n, reps),
+            self.replicates.as_ref(),
+            self.progress(),
+        )
     }
 
     /// Every size of every sweep (rows run as [`Exec`] says), per sweep and size.
@@ -613,6 +607,37 @@ impl Evidence {
 }
 
 /// A [`SimResult`] from replicates (summaries per gamma).
+/// One row of Monte Carlo under a replicate policy: `cfg` with `cfg.seeds` as the planned
+/// (grid) count; the policy decides how many replicates are drawn ([`Fixed`]: exactly
+/// `cfg.seeds`, at least 2). Replicate `r` always has the same streams, so the result equals one
+/// fixed run of the final count, for any thread count. Used by the claims ([`Evidence::measure`]),
+/// the figures and the `check-activation` spot check.
+pub fn measure_with(
+    cfg: &SimConfig,
+    policy: &dyn ReplicatePolicy,
+    progress: bool,
+) -> Result<SimResult> {
+    let planned = cfg.seeds;
+    let mut cfg = cfg.clone();
+    cfg.seeds = policy.initial(planned).max(2);
+    let mut run = monte_carlo::simulate(&cfg, progress)?;
+    loop {
+        let more = policy.more(planned, &run.replicates);
+        if more == 0 {
+            return Ok(run);
+        }
+        let start = run.replicates.len();
+        let extra = (start..start + more)
+            .into_par_iter()
+            .map(|r| monte_carlo::run_replicate(&cfg, r))
+            .collect::<Result<Vec<_>>>()?;
+        let mut reps_all = std::mem::take(&mut run.replicates);
+        reps_all.extend(extra);
+        cfg.seeds = reps_all.len();
+        run = summarize_run(cfg.clone(), reps_all);
+    }
+}
+
 fn summarize_run(config: SimConfig, replicates: Vec<ReplicateResult>) -> SimResult {
     let points = config
         .gammas

@@ -107,8 +107,9 @@ fn build(budget: &Budget) -> Result<Vec<Plot>> {
                  nonlinear parts (S_12 = 0, rank(G) = 2): concatenated they add directions \
                  (floor (1 - 2c)₊ = 0 instead of 1 - c at ||μ|| = 0), summed they act as one head \
                  with activation tanh + cos. Theory: multi-head deterministic equivalent; MC: \
-                 exact kernels, {seeds} seeds, seed = {}, ± 1 SE.",
-                budget.seed
+                 exact kernels, {seeds_rule}, seed = {}, ± 1 SE.",
+                budget.seed,
+                seeds_rule = super::seeds_rule(seeds)
             ));
         out.push(plot);
     }

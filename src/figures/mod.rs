@@ -93,11 +93,161 @@ pub fn linspace(lo: f64, hi: f64, k: usize) -> Vec<f64> {
         .collect()
 }
 
+/// The replicate policy of the figures' Monte Carlo points: fixed precision
+/// ([`crate::evidence::Precision`]), `SE(E) <= 4 % |mean|` at every gamma of a series, floor
+/// half the planned count (at least 4), cap twice it, batches of 4. The rule reads only the
+/// replicates (their spread), never the theory line the points are drawn against. At the quick
+/// budget (4 planned) the floor is the planned count: a point that reaches the target draws
+/// exactly the replicates it drew with fixed counts (4 replicates give SE ~ 2–4 % of `E` at the
+/// quick sizes; noisier series draw up to 8); at the full budget (8 planned) a series that
+/// reaches the target with 4 stops there.
+pub fn replicates() -> crate::evidence::Precision {
+    crate::evidence::Precision::new(0.04, 0.0)
+        .bounds(0.5, 2.0)
+        .min_floor(4)
+}
+
+/// The caption text for `planned` replicates under [`replicates`]: `"4–8 seeds per point
+/// (fixed precision: until SE ≤ 2% of |E|)"`.
+pub fn seeds_rule(planned: usize) -> String {
+    let p = replicates();
+    let (lo, hi) = p.floor_cap(planned);
+    format!(
+        "{lo}–{hi} seeds per point (fixed precision: until SE ≤ {}% of |E| at every γ of the series)",
+        p.rel * 100.0
+    )
+}
+
 /// Monte Carlo means and standard errors of `E` along `cfg.gammas`
-/// ([`crate::monte_carlo::simulate`], no progress bar).
+/// ([`crate::evidence::measure_with`] under [`replicates`], `cfg.seeds` planned, no progress
+/// bar); one Monte Carlo [`unit`].
 pub fn mc_errors(cfg: &crate::model::SimConfig) -> Result<(Vec<f64>, Vec<f64>)> {
-    let r = crate::monte_carlo::simulate(cfg, false)?;
-    Ok(r.points.iter().map(|p| (p.e.mean, p.e.se)).unzip())
+    let k = cfg.gammas.len();
+    let v = unit(2 * k, || {
+        let r = crate::evidence::measure_with(cfg, &replicates(), false)?;
+        let (mut m, se): (Vec<f64>, Vec<f64>) = r.points.iter().map(|p| (p.e.mean, p.e.se)).unzip();
+        m.extend(se);
+        Ok(m)
+    })?;
+    Ok((v[..k].to_vec(), v[k..].to_vec()))
+}
+
+/// A computed Monte Carlo unit: its number (call order) and its numbers.
+pub type Unit = (usize, Vec<f64>);
+
+/// How the Monte Carlo units of a figure build run (`figure --shard`, docs/sharding.md).
+#[derive(Debug)]
+enum UnitMode {
+    /// Compute every unit.
+    Run,
+    /// Compute units `k` with `k mod of == shard - 1`, record them, and answer the others with
+    /// placeholders (ones): the build runs to its end, its panels are discarded.
+    Shard {
+        shard: usize,
+        of: usize,
+        done: Vec<Unit>,
+    },
+    /// Answer every unit from the merged shards.
+    Replay(std::collections::HashMap<usize, Vec<f64>>),
+}
+
+thread_local! {
+    static UNITS: std::cell::RefCell<(usize, UnitMode)> = const { std::cell::RefCell::new((0, UnitMode::Run)) };
+}
+
+/// One Monte Carlo unit of a figure (a series or grid point): `compute` returns `len` numbers.
+///
+/// Units are numbered in call order on the thread running the build (a build calls `unit` from
+/// that thread, one unit after the other; a unit parallelises inside). Normally `compute` runs.
+/// Under [`shard_units`] only the shard's units run (the others are answered with `len` ones
+/// and the panels are not used); under [`replay_units`] every unit is answered from the shards:
+/// the build then produces exactly the panels of one unsharded build (the numbers are read back
+/// bit for bit), whatever ran where.
+pub fn unit(len: usize, compute: impl FnOnce() -> Result<Vec<f64>>) -> Result<Vec<f64>> {
+    let (k, action) = UNITS.with(|u| {
+        let mut u = u.borrow_mut();
+        let k = u.0;
+        u.0 += 1;
+        let action = match &u.1 {
+            UnitMode::Run => None,
+            UnitMode::Shard { shard, of, .. } => (k % of != shard - 1).then(|| vec![1.0; len]),
+            UnitMode::Replay(map) => Some(map.get(&k).cloned().unwrap_or_default()),
+        };
+        (k, action)
+    });
+    if let Some(v) = action {
+        if v.len() != len {
+            return Err(Error::param(
+                "shard",
+                k,
+                format!(
+                    "Monte Carlo unit {k}: {} numbers in the shards, {len} expected",
+                    v.len()
+                ),
+            ));
+        }
+        return Ok(v);
+    }
+    let v = compute()?;
+    UNITS.with(|u| {
+        if let UnitMode::Shard { done, .. } = &mut u.borrow_mut().1 {
+            done.push((k, v.clone()));
+        }
+    });
+    Ok(v)
+}
+
+/// Builds `spec` computing only the Monte Carlo units of shard `shard` of `of` (round robin
+/// over the units in call order). Returns the total number of units and the shard's units.
+///
+/// Call it (and [`replay_units`]) from a thread outside the rayon pool, as the CLI does: a pool
+/// thread waiting inside a unit could steal another build's work and interleave its unit
+/// numbers on the same thread.
+pub fn shard_units(
+    spec: &FigureSpec,
+    budget: &Budget,
+    shard: usize,
+    of: usize,
+) -> Result<(usize, Vec<Unit>)> {
+    UNITS.with(|u| {
+        *u.borrow_mut() = (
+            0,
+            UnitMode::Shard {
+                shard,
+                of,
+                done: Vec::new(),
+            },
+        )
+    });
+    let built = (spec.build)(budget);
+    let (total, mode) = UNITS.with(|u| std::mem::replace(&mut *u.borrow_mut(), (0, UnitMode::Run)));
+    built?;
+    match mode {
+        UnitMode::Shard { done, .. } => Ok((total, done)),
+        _ => Ok((total, Vec::new())),
+    }
+}
+
+/// Builds `spec` with every Monte Carlo unit answered from `units` (the merged shards). Errors
+/// when the build asks for another number of units than `total`.
+pub fn replay_units(
+    spec: &FigureSpec,
+    budget: &Budget,
+    total: usize,
+    units: std::collections::HashMap<usize, Vec<f64>>,
+) -> Result<Vec<Plot>> {
+    UNITS.with(|u| *u.borrow_mut() = (0, UnitMode::Replay(units)));
+    let built = (spec.build)(budget);
+    let (asked, _) = UNITS.with(|u| std::mem::replace(&mut *u.borrow_mut(), (0, UnitMode::Run)));
+    let plots = built?;
+    if asked != total {
+        return Err(Error::param(
+            "shard",
+            asked,
+            format!("the build asks for {asked} Monte Carlo units, the shards hold {total}"),
+        ));
+    }
+    Ok(plots)
 }
 
 /// The figure called `id`, or [`Error::UnknownId`] listing the known ids.

@@ -16,10 +16,11 @@ use super::{linspace, logspace, FigureSpec};
 use crate::activation::Activation;
 use crate::claim::Budget;
 use crate::error::Result;
+use crate::monte_carlo::Summary;
 use crate::plot::{Plot, Series};
 use crate::raf::bo::{bo_rate_prefactor, bo_theory};
 use crate::raf::kernel::KernelCoeffs;
-use crate::raf::mc::{simulate, McLearner, McSpec};
+use crate::raf::mc::{simulate, McLearner, McPoint, McSpec};
 use crate::raf::theory::{krr_rate_prefactor, krr_theory, lambda_opt, ratio_c};
 
 /// `raf-alpha`.
@@ -49,6 +50,36 @@ pub const RAF_PHASE: FigureSpec = FigureSpec {
 };
 
 const EPS: f64 = 0.2;
+
+/// The Monte Carlo points of `s` (one per ridge), as one Monte Carlo [`super::unit`].
+fn mc_points(s: &McSpec) -> Result<Vec<McPoint>> {
+    const PER: usize = 17; // lambda, then mean, se, ci lo, ci hi of four summaries
+    let v = super::unit(PER * s.lambdas.len(), || {
+        let r = simulate(s)?;
+        let mut v = Vec::with_capacity(PER * r.points.len());
+        for p in &r.points {
+            v.push(p.lambda);
+            for m in [p.eps_gen, p.eps_gen_plain, p.eps_mem, p.eps_rt] {
+                v.extend([m.mean, m.se, m.ci95.0, m.ci95.1]);
+            }
+        }
+        Ok(v)
+    })?;
+    let sum = |c: &[f64]| Summary {
+        mean: c[0],
+        se: c[1],
+        ci95: (c[2], c[3]),
+    };
+    Ok(v.chunks(PER)
+        .map(|c| McPoint {
+            lambda: c[0],
+            eps_gen: sum(&c[1..5]),
+            eps_gen_plain: sum(&c[5..9]),
+            eps_mem: sum(&c[9..13]),
+            eps_rt: sum(&c[13..17]),
+        })
+        .collect())
+}
 
 fn sign() -> Result<(Activation, KernelCoeffs)> {
     let a = Activation::parse("sign")?;
@@ -81,7 +112,7 @@ fn build_alpha(budget: &Budget) -> Result<Vec<Plot>> {
         s.seeds = seeds;
         s.n_test = budget.pick(2000, 10_000);
         s.seed = budget.seed.wrapping_add(300 + i as u64);
-        mc.push(simulate(&s)?);
+        mc.push(mc_points(&s)?);
     }
     for (li, &lambda) in lambdas.iter().enumerate() {
         let th: Vec<_> = tx
@@ -92,7 +123,7 @@ fn build_alpha(budget: &Budget) -> Result<Vec<Plot>> {
             let (y, e): (Vec<f64>, Vec<f64>) = mc
                 .iter()
                 .map(|r| {
-                    let s = f(&r.points[li]);
+                    let s = f(&r[li]);
                     (s.mean, s.se)
                 })
                 .unzip();
@@ -184,13 +215,12 @@ fn build_tradeoff(budget: &Budget) -> Result<Vec<Plot>> {
     s.seeds = seeds;
     s.n_test = budget.pick(2000, 10_000);
     s.seed = budget.seed.wrapping_add(400);
-    let r = simulate(&s)?;
-    let (x, y): (Vec<f64>, Vec<f64>) = r
-        .points
+    let points = mc_points(&s)?;
+    let (x, y): (Vec<f64>, Vec<f64>) = points
         .iter()
         .map(|p| (p.eps_gen.mean, p.eps_mem.mean))
         .unzip();
-    let se = r.points.iter().map(|p| p.eps_mem.se).collect();
+    let se = points.iter().map(|p| p.eps_mem.se).collect();
     plot = plot.with(
         Series::points(format!("MC sign kernel, λ = {ml:?}"), x, y, Some(se))
             .with_color(kernels.len() - 1),
@@ -265,7 +295,7 @@ fn build_rates(budget: &Budget) -> Result<Vec<Plot>> {
         s.seeds = seeds;
         s.n_test = budget.pick(2000, 10_000);
         s.seed = budget.seed.wrapping_add(500 + i as u64);
-        let p = simulate(&s)?.points[0];
+        let p = mc_points(&s)?[0];
         y.push(p.eps_gen.mean);
         e.push(p.eps_gen.se);
     }

@@ -84,10 +84,10 @@ fn build_1a(budget: &Budget) -> Result<Vec<Plot>> {
     .with(Series::line("theory Ē_RR (Prop. 2)", tx, ty).with_color(0))
     .with(Series::points("Monte Carlo E_RR ± SE", gx, m, Some(se)).with_color(1))
     .caption(format!(
-        "n = {n}, p = {p} (c = {c}), ||μ||² = {snr}, μ = √snr e1, labels ±1, {} seeds, seed = {}. \
+        "n = {n}, p = {p} (c = {c}), ||μ||² = {snr}, μ = √snr e1, labels ±1, {}, seed = {}. \
          Sizes of the paper's Fig. 1a as two independent sources read its caption: p = 2048, \
          n = 512{}.",
-        cfg.seeds,
+        super::seeds_rule(cfg.seeds),
         budget.seed,
         if f > 1 {
             format!(", scaled down by {f} at the same c (--quick)")
@@ -130,7 +130,7 @@ fn build_1b(budget: &Budget) -> Result<Vec<Plot>> {
     .with(Series::points("Monte Carlo E_RR ± SE", px, m, Some(se)).with_color(1))
     .caption(format!(
         "n = {n}, p = {ps:?} (c = p/n from {} to {}), γ = {gamma}, ||μ||² = {snr}, labels ±1, \
-         {seeds} seeds, seed = {}{}.",
+         {seeds_rule}, seed = {}{}.",
         ps[0] as f64 / n as f64,
         *ps.last().unwrap_or(&ps[0]) as f64 / n as f64,
         budget.seed,
@@ -138,7 +138,8 @@ fn build_1b(budget: &Budget) -> Result<Vec<Plot>> {
             format!("; paper: n = 4096, scaled down by {f} at the same c (--quick)")
         } else {
             String::new()
-        }
+        },
+        seeds_rule = super::seeds_rule(seeds)
     ))])
 }
 
@@ -171,12 +172,13 @@ fn build_1c(budget: &Budget) -> Result<Vec<Plot>> {
     .with(Series::points("Monte Carlo E_RR ± SE", snrs.to_vec(), m, Some(se)).with_color(1))
     .caption(format!(
         "n = {n}, p = {p} (c = {c}), γ = {gamma}, ||μ||² in {snrs:?}, μ = √snr e1, labels ±1, \
-         {seeds} seeds, seed = {}{}.",
+         {seeds_rule}, seed = {}{}.",
         budget.seed,
         if f > 1 {
             format!("; paper: n = 2048, p = 512, scaled down by {f} at the same c (--quick)")
         } else {
             String::new()
-        }
+        },
+        seeds_rule = super::seeds_rule(seeds)
     ))])
 }

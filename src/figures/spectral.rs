@@ -56,7 +56,7 @@ fn build_kernel(budget: &Budget) -> Result<Vec<Plot>> {
         let cfg = config(&act, n, c, budget);
         let mut eigs = Vec::new();
         for r in 0..cfg.seeds {
-            eigs.extend(kernel_eigenvalues(&cfg, r)?);
+            eigs.extend(super::unit(cfg.n, || kernel_eigenvalues(&cfg, r))?);
         }
         let (lo, hi) = kernel_edges(c, par.a1, par.nu, par.s)?;
         let margin = 0.08 * (hi - lo);
@@ -102,7 +102,7 @@ fn build_gram(budget: &Budget) -> Result<Vec<Plot>> {
         let mut nonzero = Vec::new();
         let mut small = 0usize;
         for r in 0..cfg.seeds {
-            let e = gram_eigenvalues(&cfg, r)?; // nondecreasing
+            let e = super::unit(cfg.n, || gram_eigenvalues(&cfg, r))?; // nondecreasing
             let lmax = e.last().copied().unwrap_or(0.0);
             // numerically zero: below n eps lambda_max (round-off of an n x n eigensolver)
             small += e

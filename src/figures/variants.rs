@@ -118,16 +118,16 @@ fn build_softmax(budget: &Budget) -> Result<Vec<Plot>> {
             .with(Series::line(th_name, th_gb.clone(), th).with_color(k))
             .with(Series::points(format!("MC {name}"), mc_gb.clone(), m, Some(se)).with_color(k));
     }
-    p1 = p1.caption(format!(
+    p1 =
+        p1.caption(format!(
         "Row softmax A = softmax_rows(β XᵀX/√p), Φ = X Aᵀ, n = p = {n}, ||μ||² = {snr}, w = 0, \
          labels ±1; x axis γ_base = γ (n−1)²/p (the exact scale map of docs/variants.md §2.2). \
          Masked (A_ii = 0): the entry-wise kernel f_β with the mask correction; unmasked: the \
          diagonal weight ~ e^(β√p)/n dominates already at β = {beta} (β√p = {:.1} > log √p = \
-         {:.1}), A → I and E → ridge. MC: {seeds} seeds, seed = {}, ± 1 SE.",
+         {:.1}), A → I and E → ridge. MC: {seeds_rule}, seed = {}, ± 1 SE.",
         beta * (p as f64).sqrt(),
         (p as f64).sqrt().ln(),
-        budget.seed
-    ));
+        budget.seed, seeds_rule = super::seeds_rule(seeds)));
     // Panel 2: E vs beta at gamma_base = 0.1.
     let gb = 0.1;
     let th_beta = logspace(0.05, 2.0, 31);
@@ -234,9 +234,8 @@ fn build_skip(budget: &Budget) -> Result<Vec<Plot>> {
         plot = plot.caption(format!(
             "tanh (a1 = {:.4}, ν = {:.4}), zero diagonal, n = {n}, p = {p}, ||μ||² = {snr}, w = 0; \
              theory: the base pencil with (a1, ν, s) → (α a1, α² ν, 1 − α a1) (docs/variants.md §3).{note} \
-             MC: {seeds} seeds, seed = {}, ± 1 SE.",
-            h.a1, h.nu, budget.seed
-        ));
+             MC: {seeds_rule}, seed = {}, ± 1 SE.",
+            h.a1, h.nu, budget.seed, seeds_rule = super::seeds_rule(seeds)));
         out.push(plot);
     }
     Ok(out)
@@ -272,10 +271,14 @@ fn build_correlated(budget: &Budget) -> Result<Vec<Plot>> {
                 s.tokens.label_blocks = labels;
                 Ok(s)
             };
-            let mut th = Vec::new();
-            for &r in &th_rho {
-                th.push(theory_e(&at(r)?, n, p, &[gamma])?[0]);
-            }
+            // Independent theory points: in parallel, collected in order (bit-identical).
+            let th = {
+                use rayon::prelude::*;
+                th_rho
+                    .par_iter()
+                    .map(|&r| Ok(theory_e(&at(r)?, n, p, &[gamma])?[0]))
+                    .collect::<Result<Vec<f64>>>()?
+            };
             let (mut m, mut se) = (Vec::new(), Vec::new());
             for &r in &mc_rho {
                 let (x, s) = mc_errors(&sim(&at(r)?, n, p, vec![gamma], seeds, budget.seed))?;
@@ -306,9 +309,8 @@ fn build_correlated(budget: &Budget) -> Result<Vec<Plot>> {
         plot = plot.caption(format!(
             "Z = Z0 C^(1/2), C_ij = ρ^|i−j|; n = {n}, p = {p}, γ = {gamma}, ||μ||² = {snr}, w = 0, \
              zero diagonal; labels iid or constant on blocks of {block} tokens. {standing} MC: \
-             {seeds} seeds, seed = {}, ± 1 SE.",
-            budget.seed
-        ));
+             {seeds_rule}, seed = {}, ± 1 SE.",
+            budget.seed, seeds_rule = super::seeds_rule(seeds)));
         out.push(plot);
     }
     Ok(out)
