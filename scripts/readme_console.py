@@ -101,7 +101,7 @@ def main():
         for cmd, o0, o1 in commands(lines, start, end):
             if not cmd.startswith("rmt-verify"):
                 continue
-            if args.only and args.only not in cmd:
+            if args.only and args.only not in cmd[len("rmt-verify"):]:
                 continue
             argv = shlex.split(cmd)
             redirect = None
@@ -128,7 +128,13 @@ def main():
             if args.update:
                 gaps = [k for k, x in enumerate(expected) if x.strip().startswith("...")]
                 keep = gaps[0] if gaps else None
-                new = actual if keep is None else actual[:keep] + [expected[keep]]
+                if keep is None:
+                    new = actual
+                elif keep == 0:  # a leading gap: keep as many trailing lines as the README had
+                    tail = len(expected) - 1
+                    new = [expected[0]] + (actual[-tail:] if tail else [])
+                else:
+                    new = actual[:keep] + [expected[keep]]
                 edits.append((o0, o0 + len(expected), new))
     if args.update and edits:
         for a, b, new in sorted(edits, reverse=True):
