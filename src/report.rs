@@ -208,6 +208,52 @@ pub struct SpotRow {
     pub holds: bool,
 }
 
+/// The spot-check table (one row per point; `lead` names an optional first column, e.g. the
+/// heads' combination, whose cell comes with each row) and its verdict line: shared by the
+/// single-activation and the head-set reports.
+pub(crate) fn spot_markdown<'a>(
+    lead: Option<&str>,
+    rows: impl Iterator<Item = (String, &'a SpotRow)> + Clone,
+) -> String {
+    let mut hdr: Vec<String> = lead.map(str::to_string).into_iter().collect();
+    hdr.extend(
+        [
+            "w",
+            "γ",
+            "theory",
+            "MC mean",
+            "SE",
+            "reps",
+            "abs(MC - theory)",
+            "tol",
+            "holds",
+        ]
+        .map(String::from),
+    );
+    let mut t = Table::new(hdr);
+    for (first, r) in rows.clone() {
+        let mut cells: Vec<String> = lead.map(|_| first).into_iter().collect();
+        cells.extend([
+            r.weights.to_string(),
+            sci(r.gamma, 0),
+            sci(r.theory, 5),
+            sci(r.mc, 5),
+            sci(r.se, 2),
+            r.reps.to_string(),
+            sci((r.mc - r.theory).abs(), 2),
+            sci(r.tol, 2),
+            if r.holds { "yes" } else { "NO" }.to_string(),
+        ]);
+        t.push(cells);
+    }
+    let (held, all) = rows.fold((0, 0), |(h, a), (_, r)| (h + usize::from(r.holds), a + 1));
+    format!(
+        "{}\n**Spot check: {}** ({held}/{all} points within tolerance).\n",
+        t.to_markdown(),
+        if held == all { "holds" } else { "FAILS" },
+    )
+}
+
 /// The whole report.
 #[derive(Clone, Debug)]
 pub struct ActivationReport {
@@ -581,36 +627,9 @@ impl ActivationReport {
             o.seed,
             SPOT_TOL.describe()
         ));
-        let mut t = Table::new([
-            "w",
-            "γ",
-            "theory",
-            "MC mean",
-            "SE",
-            "reps",
-            "abs(MC - theory)",
-            "tol",
-            "holds",
-        ]);
-        for r in &self.spot {
-            t.push([
-                r.weights.to_string(),
-                sci(r.gamma, 0),
-                sci(r.theory, 5),
-                sci(r.mc, 5),
-                sci(r.se, 2),
-                r.reps.to_string(),
-                sci((r.mc - r.theory).abs(), 2),
-                sci(r.tol, 2),
-                if r.holds { "yes" } else { "NO" }.to_string(),
-            ]);
-        }
-        s.push_str(&t.to_markdown());
-        let held = self.spot.iter().filter(|r| r.holds).count();
-        s.push_str(&format!(
-            "\n**Spot check: {}** ({held}/{} points within tolerance).\n",
-            if self.spot_holds() { "holds" } else { "FAILS" },
-            self.spot.len()
+        s.push_str(&spot_markdown(
+            None,
+            self.spot.iter().map(|r| (String::new(), r)),
         ));
         s
     }

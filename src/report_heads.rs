@@ -21,7 +21,7 @@ use crate::format::{sci, Table};
 use crate::heads::HeadStats;
 use crate::model::{Combine, ModelSpec, SimConfig};
 use crate::plot::{Plot, Series};
-use crate::report::{setting_spec, ReportOptions, GAMMAS, SPOT_GAMMAS, SPOT_TOL};
+use crate::report::{setting_spec, ReportOptions, SpotRow, GAMMAS, SPOT_GAMMAS, SPOT_TOL};
 use crate::theory::{model_path, ridge_point};
 
 /// One row: the head set and each head alone at one `(gamma, w)`.
@@ -63,22 +63,8 @@ impl HeadsRow {
 pub struct HeadsSpot {
     /// `concat` or `sum`.
     pub combine: &'static str,
-    /// Setting label.
-    pub weights: String,
-    /// Ridge parameter.
-    pub gamma: f64,
-    /// Theory.
-    pub theory: f64,
-    /// MC mean.
-    pub mc: f64,
-    /// Its SE.
-    pub se: f64,
-    /// Replicates drawn.
-    pub reps: usize,
-    /// Tolerance.
-    pub tol: f64,
-    /// Within tolerance.
-    pub holds: bool,
+    /// The point (as in the single-activation report).
+    pub row: SpotRow,
 }
 
 /// The head-set report.
@@ -194,14 +180,16 @@ pub fn check_heads(acts: &[Activation], opts: &ReportOptions) -> Result<HeadsRep
                 let tol = SPOT_TOL.at(pt.e.se, opts.n);
                 spot.push(HeadsSpot {
                     combine: cname,
-                    weights: set.label.clone(),
-                    gamma: pt.gamma,
-                    theory: t.e,
-                    mc: pt.e.mean,
-                    se: pt.e.se,
-                    reps,
-                    tol,
-                    holds: (pt.e.mean - t.e).abs() <= tol,
+                    row: SpotRow {
+                        weights: set.label.clone(),
+                        gamma: pt.gamma,
+                        theory: t.e,
+                        mc: pt.e.mean,
+                        se: pt.e.se,
+                        reps,
+                        tol,
+                        holds: (pt.e.mean - t.e).abs() <= tol,
+                    },
                 });
             }
         }
@@ -271,7 +259,7 @@ fn verdict_line(names: &[&str], rank: usize, opts: &ReportOptions, rows: &[Heads
 impl HeadsReport {
     /// Whether every spot-check point holds.
     pub fn spot_holds(&self) -> bool {
-        self.spot.iter().all(|r| r.holds)
+        self.spot.iter().all(|r| r.row.holds)
     }
 
     /// The report as markdown (verdict first).
@@ -380,38 +368,9 @@ impl HeadsReport {
             o.seed,
             SPOT_TOL.describe()
         ));
-        let mut t = Table::new([
-            "heads",
-            "w",
-            "γ",
-            "theory",
-            "MC mean",
-            "SE",
-            "reps",
-            "abs(MC - theory)",
-            "tol",
-            "holds",
-        ]);
-        for r in &self.spot {
-            t.push([
-                r.combine.to_string(),
-                r.weights.to_string(),
-                sci(r.gamma, 0),
-                sci(r.theory, 5),
-                sci(r.mc, 5),
-                sci(r.se, 2),
-                r.reps.to_string(),
-                sci((r.mc - r.theory).abs(), 2),
-                sci(r.tol, 2),
-                if r.holds { "yes" } else { "NO" }.to_string(),
-            ]);
-        }
-        s.push_str(&t.to_markdown());
-        let held = self.spot.iter().filter(|r| r.holds).count();
-        s.push_str(&format!(
-            "\n**Spot check: {}** ({held}/{} points within tolerance).\n",
-            if self.spot_holds() { "holds" } else { "FAILS" },
-            self.spot.len()
+        s.push_str(&crate::report::spot_markdown(
+            Some("heads"),
+            self.spot.iter().map(|r| (r.combine.to_string(), &r.row)),
         ));
         s
     }
@@ -441,14 +400,14 @@ impl HeadsReport {
                 let pts: Vec<&HeadsSpot> = self
                     .spot
                     .iter()
-                    .filter(|r| r.combine == cname && r.weights == label)
+                    .filter(|r| r.combine == cname && r.row.weights == label)
                     .collect();
                 p = p.with(
                     Series::points(
                         format!("MC E {cname} heads (n = {})", o.n),
-                        pts.iter().map(|r| r.gamma).collect(),
-                        pts.iter().map(|r| r.mc).collect(),
-                        Some(pts.iter().map(|r| r.se).collect()),
+                        pts.iter().map(|r| r.row.gamma).collect(),
+                        pts.iter().map(|r| r.row.mc).collect(),
+                        Some(pts.iter().map(|r| r.row.se).collect()),
                     )
                     .with_color(color),
                 );

@@ -42,6 +42,18 @@ pub trait RootSystem {
     fn jacobian(&self, x: &[C64]) -> Result<Vec<C64>>;
 }
 
+/// `J <- I - J` for a row-major `d x d` Jacobian `J` of a map `x -> F(x)`: the Jacobian of the
+/// fixed-point residual `x - F(x)`.
+pub fn identity_minus(j: &mut [C64], d: usize) {
+    debug_assert_eq!(j.len(), d * d);
+    for v in j.iter_mut() {
+        *v = -*v;
+    }
+    for i in 0..d {
+        j[i * d + i] += 1.0;
+    }
+}
+
 /// Relative residual `max |g| / max(1, max |x|)`.
 pub fn relative_residual(g: &[C64], x: &[C64]) -> f64 {
     let gn = g.iter().map(|v| v.norm()).fold(0.0, f64::max);

@@ -31,7 +31,8 @@ use crate::error::{Error, Result};
 mod lowrank;
 mod modes;
 use crate::fixed_point::{
-    inverse, lu_solve, relative_residual, solve_newton, solve_picard, RootSystem, SolveOpts,
+    identity_minus, inverse, lu_solve, relative_residual, solve_newton, solve_picard, RootSystem,
+    SolveOpts,
 };
 pub use lowrank::LowRank;
 pub use modes::{mode_residual, ModeBulk, ModePencil, Modes};
@@ -402,12 +403,7 @@ impl Pencil {
         let mf = self.map_full(m, gamma)?;
         let nu = self.unknowns.len();
         let mut j = self.dmap(&mf);
-        for v in j.iter_mut() {
-            *v = -*v;
-        }
-        for i in 0..nu {
-            j[i * nu + i] += 1.0;
-        }
+        identity_minus(&mut j, nu);
         // F_gamma = -M L0gamma M
         let mut fg = vec![C64::default(); nu];
         for (k, &(v, e)) in self.unknowns.iter().enumerate() {
@@ -577,12 +573,7 @@ impl RootSystem for BulkSystem<'_> {
         let mf = self.p.map_full(x, self.gamma)?;
         let nu = self.p.unknowns.len();
         let mut j = self.p.dmap(&mf);
-        for v in j.iter_mut() {
-            *v = -*v;
-        }
-        for i in 0..nu {
-            j[i * nu + i] += 1.0;
-        }
+        identity_minus(&mut j, nu);
         Ok(j)
     }
 }

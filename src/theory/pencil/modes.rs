@@ -36,7 +36,8 @@
 use super::{BlockType, Kind, LowRank, RandomBlock};
 use crate::error::{Error, Result};
 use crate::fixed_point::{
-    inverse, lu_solve, relative_residual, solve_newton, solve_picard, RootSystem, SolveOpts,
+    identity_minus, inverse, lu_solve, relative_residual, solve_newton, solve_picard, RootSystem,
+    SolveOpts,
 };
 use crate::theory::TheoryPoint;
 use num_complex::Complex64 as C64;
@@ -764,12 +765,7 @@ impl ModePencil {
     fn dx_dgamma(&self, x: &[C64], gamma: f64) -> Result<Vec<C64>> {
         let d = self.dim();
         let mut j = self.dmap(x, gamma)?;
-        for v in j.iter_mut() {
-            *v = -*v;
-        }
-        for i in 0..d {
-            j[i * d + i] += 1.0;
-        }
+        identity_minus(&mut j, d);
         let mut fg = self.dmap_dgamma(x, gamma)?;
         lu_solve(&mut j, d, &mut fg)?;
         Ok(fg)
@@ -915,12 +911,7 @@ impl RootSystem for Sys<'_> {
     fn jacobian(&self, x: &[C64]) -> Result<Vec<C64>> {
         let d = self.p.dim();
         let mut j = self.p.dmap(x, self.gamma)?;
-        for v in j.iter_mut() {
-            *v = -*v;
-        }
-        for i in 0..d {
-            j[i * d + i] += 1.0;
-        }
+        identity_minus(&mut j, d);
         Ok(j)
     }
 }
