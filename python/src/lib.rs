@@ -19,8 +19,8 @@ use rmt_verify::hermite::MAX_ORDER;
 use rmt_verify::model::{Diag, SimConfig};
 use rmt_verify::monte_carlo::{run_replicate, summarize, ReplicateResult, Summary};
 use rmt_verify::theory::spectral::{
-    gram_density_within, gram_edges_within, gram_stieltjes, kernel_density, kernel_edges,
-    kernel_stieltjes, KERNEL_C_RANGE,
+    self, check_spectrum_c, gram_density_within, gram_edges_within, gram_stieltjes, kernel_density,
+    kernel_edges, kernel_stieltjes, MAX_POINTS,
 };
 use rmt_verify::theory::{self as th, AttentionParams, Dims};
 use rmt_verify::{theorems, Activation, Error};
@@ -450,25 +450,6 @@ fn simulate<'py>(
     Ok(d)
 }
 
-/// Limits of `spectrum`, those of `rmt-verify spectrum` (`src/cli/spectrum.rs`, where they are
-/// explained): the `c` range of `matrix="gram"` (the kernel's is the library's
-/// `KERNEL_C_RANGE`), the most grid points, the largest `|Re z|` and `Im z`, the smallest `Im z`.
-/// `python/tests/test_spectrum.py` checks the refusals at each limit against the CLI.
-const GRAM_C_RANGE: (f64, f64) = (0.1, 1e3);
-const MAX_POINTS: usize = 10_000;
-const Z_MAX: f64 = 1e6;
-const IM_Z_MIN: f64 = 1e-12;
-
-/// The CLI's `--z` range message.
-fn z_range() -> String {
-    format!(
-        "expected RE,IM with |RE| <= {} and {} <= IM <= {}",
-        fmt_num(Z_MAX),
-        fmt_num(IM_Z_MIN),
-        fmt_num(Z_MAX)
-    )
-}
-
 /// A spectral point: a complex number, a pair `(re, im)` or the CLI's `"RE,IM"`, in the CLI's
 /// range (`|Re z| <= 1e6`, `1e-12 <= Im z <= 1e6`).
 fn spectral_point(obj: &Bound<'_, PyAny>) -> PyResult<Complex64> {
@@ -493,11 +474,11 @@ fn spectral_point(obj: &Bound<'_, PyAny>) -> PyResult<Complex64> {
             "z must be complex numbers, (re, im) pairs or strings \"RE,IM\"",
         ));
     };
-    let in_range = |t: f64, lo: f64| (lo..=Z_MAX).contains(&t);
-    if v.len() != 2 || !in_range(v[0].abs(), 0.0) || !in_range(v[1], IM_Z_MIN) {
-        return Err(param_err("z", text, z_range()));
-    }
-    Ok(Complex64::new(v[0], v[1]))
+    let (re, im) = match v[..] {
+        [re, im] => (re, im),
+        _ => (f64::NAN, f64::NAN),
+    };
+    spectral::spectral_point(re, im, &text).map_err(run::to_py)
 }
 
 fn spectral_points(z: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<Complex64>> {
@@ -520,36 +501,6 @@ fn spectral_points(z: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<Complex64>> {
         }
     }
     z.try_iter()?.map(|item| spectral_point(&item?)).collect()
-}
-
-/// The CLI's check of `c` for `matrix` (the range where its solver is trusted).
-fn check_spectrum_c(gram: bool, c: f64) -> Result<(), Error> {
-    rmt_verify::error::require_positive("c", c)?;
-    let (this, other) = if gram {
-        (GRAM_C_RANGE, KERNEL_C_RANGE)
-    } else {
-        (KERNEL_C_RANGE, GRAM_C_RANGE)
-    };
-    let (name, other_name) = if gram {
-        ("gram", "kernel")
-    } else {
-        ("kernel", "gram")
-    };
-    if !(this.0..=this.1).contains(&c) {
-        return Err(Error::param(
-            "c",
-            fmt_num(c),
-            format!(
-                "allowed [{}, {}] for --matrix {name}, the range where its solver is trusted \
-                 (--matrix {other_name}: [{}, {}]; README: Bad input)",
-                fmt_num(this.0),
-                fmt_num(this.1),
-                fmt_num(other.0),
-                fmt_num(other.1)
-            ),
-        ));
-    }
-    Ok(())
 }
 
 /// Limiting spectrum of `K` or `Phi^T Phi / n` (`rmt-verify spectrum`).

@@ -2,7 +2,7 @@
 //! grid, support edges, Stieltjes transform at requested `z` (docs/spectra.md).
 //!
 //! Limits (each refusal a one-line error with the allowed range, exit 2):
-//! * `c` in [`KERNEL_C_RANGE`] for the kernel (see there) and in [`GRAM_C_RANGE`] for `Phi^T Phi/n` (below 0.1 the eta-path solver of the
+//! * `c` in `KERNEL_C_RANGE` for the kernel (see there) and in `GRAM_C_RANGE` for `Phi^T Phi/n` (below 0.1 the eta-path solver of the
 //!   pencil needs thousands of Newton steps per point near the upper edge — 14 s at
 //!   `c = 0.054` — and stops converging near `c = 0.03`);
 //! * `--points` in `2..=`[`MAX_POINTS`] (one solve each);
@@ -17,28 +17,15 @@ use rmt_verify::error::{fmt_num, require_time_limit, Deadline};
 use rmt_verify::format::{sci, Format, Table};
 use rmt_verify::model::Diag;
 use rmt_verify::theory::spectral::{
-    gram_density_within, gram_edges_within, gram_stieltjes, kernel_density, kernel_edges,
-    kernel_stieltjes, KERNEL_C_RANGE,
+    check_spectrum_c, gram_density_within, gram_edges_within, gram_stieltjes, kernel_density,
+    kernel_edges, kernel_stieltjes, parse_spectral_point, MAX_POINTS,
 };
 use rmt_verify::theory::AttentionParams;
 use rmt_verify::Error;
 use std::process::ExitCode;
 
-/// `c` range of `--matrix gram` (module docs): 0.1 runs in ~2-6 s on 2 shared cores; up to
-/// 1000 it stays under a second.
-pub const GRAM_C_RANGE: (f64, f64) = (0.1, 1e3);
-
-/// Most grid points of the density (each one solve; the gram solve is ~ms).
-pub const MAX_POINTS: usize = 10_000;
-
 /// Default `--time-limit`, seconds.
 pub const DEFAULT_TIME_LIMIT: f64 = 60.0;
-
-/// Largest `|Re z|` and `Im z` accepted (module docs).
-const Z_MAX: f64 = 1e6;
-
-/// Smallest `Im z` accepted.
-const IM_Z_MIN: f64 = 1e-12;
 
 /// Which matrix.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -78,50 +65,8 @@ pub struct Args {
     pub time_limit: f64,
 }
 
-fn parse_z(s: &str) -> Result<C64, Error> {
-    let v: Vec<f64> = s
-        .split(',')
-        .map(|t| t.trim().parse::<f64>())
-        .collect::<Result<_, _>>()
-        .map_err(|_| Error::param("z", s, "expected RE,IM"))?;
-    let range = format!(
-        "expected RE,IM with |RE| <= {} and {} <= IM <= {}",
-        fmt_num(Z_MAX),
-        fmt_num(IM_Z_MIN),
-        fmt_num(Z_MAX)
-    );
-    let in_range = |t: f64, lo: f64| (lo..=Z_MAX).contains(&t);
-    if v.len() != 2 || !in_range(v[0].abs(), 0.0) || !in_range(v[1], IM_Z_MIN) {
-        return Err(Error::param("z", s, range));
-    }
-    Ok(C64::new(v[0], v[1]))
-}
-
 fn check_c(matrix: Matrix, c: f64) -> Result<(), Error> {
-    rmt_verify::error::require_positive("c", c)?;
-    let ((lo, hi), name, other) = match matrix {
-        Matrix::Kernel => (KERNEL_C_RANGE, "kernel", "gram"),
-        Matrix::Gram => (GRAM_C_RANGE, "gram", "kernel"),
-    };
-    let (olo, ohi) = match matrix {
-        Matrix::Kernel => GRAM_C_RANGE,
-        Matrix::Gram => KERNEL_C_RANGE,
-    };
-    if !(lo..=hi).contains(&c) {
-        return Err(Error::param(
-            "c",
-            fmt_num(c),
-            format!(
-                "allowed [{}, {}] for --matrix {name}, the range where its solver is trusted \
-                 (--matrix {other}: [{}, {}]; README: Bad input)",
-                fmt_num(lo),
-                fmt_num(hi),
-                fmt_num(olo),
-                fmt_num(ohi)
-            ),
-        ));
-    }
-    Ok(())
+    check_spectrum_c(matrix == Matrix::Gram, c)
 }
 
 /// Runs the subcommand.
@@ -137,7 +82,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let zs: Vec<C64> = args
         .z
         .iter()
-        .map(|s| parse_z(s))
+        .map(|s| parse_spectral_point(s))
         .collect::<Result<_, _>>()?;
     let act = Activation::parse(&args.activation)?;
     let p = AttentionParams::from_activation(&act, args.c, 0.0, [0.0; 3], [0.0; 3], args.diag)?;

@@ -245,6 +245,83 @@ fn kernel_discriminant_poly(c: f64, a1: f64, nu: f64) -> [f64; 5] {
 /// decade of margin each side.
 pub const KERNEL_C_RANGE: (f64, f64) = (1e-4, 1e4);
 
+/// `c` range of the `Phi^T Phi/n` spectrum on the command line and in the Python package:
+/// below 0.1 the eta-path solver of the pencil needs thousands of Newton steps per point near
+/// the upper edge (14 s at `c = 0.054`) and stops converging near `c = 0.03`; 0.1 runs in
+/// ~2-6 s on 2 shared cores, and up to 1000 it stays under a second.
+pub const GRAM_C_RANGE: (f64, f64) = (0.1, 1e3);
+
+/// Most grid points of a density (each one solve; the gram solve is ~ms).
+pub const MAX_POINTS: usize = 10_000;
+
+/// Largest `|Re z|` and `Im z` of a spectral point: beyond 1e6 the pencil solve of `m_F` loses
+/// its relative accuracy (at `z = 1e7 + i` its `Im m` is 20 times too large).
+pub const Z_MAX: f64 = 1e6;
+
+/// Smallest `Im z` of a spectral point.
+pub const IM_Z_MIN: f64 = 1e-12;
+
+/// Checks `c` against the range where the solver of the kernel (`gram = false`,
+/// [`KERNEL_C_RANGE`]) or `Phi^T Phi/n` (`gram = true`, [`GRAM_C_RANGE`]) spectrum is trusted;
+/// the message names both ranges.
+pub fn check_spectrum_c(gram: bool, c: f64) -> Result<()> {
+    crate::error::require_positive("c", c)?;
+    let fmt = crate::error::fmt_num;
+    let (this, other, name, other_name) = if gram {
+        (GRAM_C_RANGE, KERNEL_C_RANGE, "gram", "kernel")
+    } else {
+        (KERNEL_C_RANGE, GRAM_C_RANGE, "kernel", "gram")
+    };
+    if !(this.0..=this.1).contains(&c) {
+        return Err(Error::param(
+            "c",
+            fmt(c),
+            format!(
+                "allowed [{}, {}] for --matrix {name}, the range where its solver is trusted \
+                 (--matrix {other_name}: [{}, {}]; README: Bad input)",
+                fmt(this.0),
+                fmt(this.1),
+                fmt(other.0),
+                fmt(other.1)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// A spectral point `z = re + i im` in range (`|re| <= `[`Z_MAX`], [`IM_Z_MIN`]` <= im <= `
+/// [`Z_MAX`]); `text` is how the caller got it (for the message).
+pub fn spectral_point(re: f64, im: f64, text: &str) -> Result<C64> {
+    let in_range = |t: f64, lo: f64| (lo..=Z_MAX).contains(&t);
+    if !in_range(re.abs(), 0.0) || !in_range(im, IM_Z_MIN) {
+        let fmt = crate::error::fmt_num;
+        return Err(Error::param(
+            "z",
+            text,
+            format!(
+                "expected RE,IM with |RE| <= {} and {} <= IM <= {}",
+                fmt(Z_MAX),
+                fmt(IM_Z_MIN),
+                fmt(Z_MAX)
+            ),
+        ));
+    }
+    Ok(C64::new(re, im))
+}
+
+/// Parses `"RE,IM"` into a spectral point in range ([`spectral_point`]).
+pub fn parse_spectral_point(s: &str) -> Result<C64> {
+    let v: Vec<f64> = s
+        .split(',')
+        .map(|t| t.trim().parse::<f64>())
+        .collect::<std::result::Result<_, _>>()
+        .map_err(|_| Error::param("z", s, "expected RE,IM"))?;
+    match v[..] {
+        [re, im] => spectral_point(re, im, s),
+        _ => spectral_point(f64::NAN, f64::NAN, s),
+    }
+}
+
 /// Outer edges `(lambda_min, lambda_max)` of the kernel spectrum: the support is where the
 /// cubic of [`kernel_stieltjes`] has a complex root pair at real `z`, i.e. where its
 /// discriminant `Delta(z - s)` (a quartic in `z`) is negative and the tracked branch has
