@@ -16,7 +16,7 @@
 //!    accepted when `|MC - theory| <= z SE + C n^{-1/2}` ([`SPOT_TOL`]).
 //!
 //! Every theory number is [`crate::theory::attention_point`] with
-//! [`AttentionParams::from_activation`] (zero diagonal) or [`crate::theory::ridge_point`].
+//! [`crate::theory::AttentionParams::from_activation`] (zero diagonal) or [`crate::theory::ridge_point`].
 
 use crate::activation::Activation;
 use crate::error::{Error, Result};

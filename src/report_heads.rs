@@ -80,7 +80,7 @@ pub struct HeadsReport {
     pub rank: usize,
     /// One-line answer.
     pub verdict: String,
-    /// Over [`GAMMAS`] for each of [`WEIGHTS`].
+    /// Over [`GAMMAS`] for each of the weight settings.
     pub rows: Vec<HeadsRow>,
     /// Spot check.
     pub spot: Vec<HeadsSpot>,

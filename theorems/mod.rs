@@ -1,8 +1,8 @@
-//! Every result of every paper as an executable [`Claim`](crate::Claim), one pack per paper.
+//! Every result of every paper as an executable [`Claim`], one pack per paper.
 //!
 //! A pack is a folder `theorems/<id>/` whose `mod.rs` has `pub const PAPER: Paper` and
 //! `pub fn registry() -> Vec<Box<dyn Claim>>` (its claims, in paper order). Adding a paper is
-//! one line in the [`packs!`] list below; adding a claim is one file in its folder plus one line
+//! one line in the `packs!` list below; adding a claim is one file in its folder plus one line
 //! in that folder's `registry()` (`docs/adding-a-claim.md`).
 
 use crate::claim::{Claim, Pack, Paper};

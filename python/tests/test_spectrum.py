@@ -50,7 +50,7 @@ BAD = [
     (dict(c=1, z="1,-1"), ["--c", "1", "--z", "1,-1"]),
     (dict(c=1, z="1;1"), ["--c", "1", "--z", "1;1"]),
     (dict(c=1, activation="nope"), ["--c", "1", "--activation", "nope"]),
-    # the CLI's limits (src/cli/spectrum.rs)
+    # the CLI's limits (rmt_verify::theory::spectral, shared with the CLI)
     (dict(c=2e4), ["--c", "2e4"]),
     (dict(c=0.05, matrix="gram"), ["--c", "0.05", "--matrix", "gram"]),
     (dict(c=2000, matrix="gram"), ["--c", "2000", "--matrix", "gram"]),

@@ -470,7 +470,7 @@ impl Evidence {
         &self.budget
     }
 
-    /// The master seed of row `key` (see [`super::seeds`]).
+    /// The master seed of row `key` (see the `seeds` module).
     pub fn seed(&self, key: &str) -> u64 {
         seed_for(self.claim, key, self.budget.seed)
     }

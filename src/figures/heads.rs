@@ -7,7 +7,7 @@
 //! What it shows [derived, `docs/multihead.md §5`]: equal heads only rescale gamma
 //! (`E_cat(gamma) = E_1(gamma/2)`, `E_sum(gamma) = E_1(gamma/4)`), while complementary heads
 //! add directions when concatenated (`rank(G) = 2`: the ridgeless floor drops from `1 - c` to
-//! `(1 - 2c)_+`, a [conjecture] seen in the equations) and not when summed (one head with
+//! `(1 - 2c)_+`, a \[conjecture\] seen in the equations) and not when summed (one head with
 //! activation `tanh + cos`).
 
 use super::ridge::ridge_config;

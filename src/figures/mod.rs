@@ -120,7 +120,7 @@ pub fn seeds_rule(planned: usize) -> String {
 
 /// Monte Carlo means and standard errors of `E` along `cfg.gammas`
 /// ([`crate::evidence::measure_with`] under [`replicates`], `cfg.seeds` planned, no progress
-/// bar); one Monte Carlo [`unit`].
+/// bar); one Monte Carlo [`unit()`].
 pub fn mc_errors(cfg: &crate::model::SimConfig) -> Result<(Vec<f64>, Vec<f64>)> {
     let k = cfg.gammas.len();
     let v = unit(2 * k, || {

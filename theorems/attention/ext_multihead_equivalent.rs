@@ -1,6 +1,6 @@
 //! # Extension (several heads) — the multi-head deterministic equivalent matches the exact model
 //!
-//! ## Statement (`docs/multihead.md §2–§4`, [derived]; the paper has no multi-head result)
+//! ## Statement (`docs/multihead.md §2–§4`, \[derived\]; the paper has no multi-head result)
 //! Heads `h = 1..H` with activations `f_h`, `W_h = I + low rank`, zero-diagonal kernels,
 //! concatenated (`Phi = [X K_1; ...; X K_H]`) or summed (`Phi = sum_h X K_h`). The heads'
 //! nonlinear parts are jointly Gaussian with covariance `S_hg = E[f_h f_g] - a1_h a1_g`

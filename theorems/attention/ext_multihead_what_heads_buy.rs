@@ -1,7 +1,7 @@
 //! # Extension (several heads) — what several heads buy
 //!
-//! ## Statement (`docs/multihead.md §3, §5`; [derived] within the Gaussian equivalent, the
-//! floor formula a [conjecture] checked on the equations; the paper has no multi-head result)
+//! ## Statement (`docs/multihead.md §3, §5`; \[derived\] within the Gaussian equivalent, the
+//! floor formula a \[conjecture\] checked on the equations; the paper has no multi-head result)
 //! * **Equal activations only rescale gamma.** `H` heads with the same activation and the same
 //!   `W` give exactly `E_cat(gamma) = E_1(gamma/H)` and `E_sum(gamma) = E_1(gamma/H^2)`
 //!   (`Phi_cat^T Phi_cat = H K^T X^T X K`, `Phi_sum = H X K`: an identity at finite `n` too).

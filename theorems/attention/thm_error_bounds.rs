@@ -19,7 +19,7 @@
 //! $g(\bar E_A - \bar E_{RR}) \to 2(r_{1,RR} - r_{1,A})$, $r_{1,RR} = c + \mathrm{snr}$.
 //!
 //! ## Check
-//! (a) Monte Carlo: per replicate ([`run_replicate`]) along a gamma path, every inequality from
+//! (a) Monte Carlo: per replicate ([`crate::monte_carlo::run_replicate`]) along a gamma path, every inequality from
 //! the replicate's own `e, yqy, r1, kappa0, lambda_max`; one row per inequality with the
 //! minimum slack over all replicates, gammas and configurations (4 configurations: tanh `mu = 0`,
 //! relu aligned `w`, sign orthogonal `w`, ridge; quick n = 256 x 4 replicates, full n = 1024 x 8).

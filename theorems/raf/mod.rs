@@ -1,5 +1,5 @@
 //! The Rules-and-Facts pack (arXiv 2603.25579): the claims of `docs/raf.md §11` as executable
-//! [`Claim`](crate::Claim)s, one module per claim; [`registry`] lists them. `common` holds the
+//! [`Claim`]s, one module per claim; [`registry`] lists them. `common` holds the
 //! Monte Carlo tolerance they share.
 //!
 //! Left out: the hinge / kernel-SVM claims (`docs/raf.md §5`), which have no Monte Carlo
