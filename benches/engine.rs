@@ -240,6 +240,17 @@ fn s23_xtx_fused_kernel(b: Bencher) {
         .bench_local(|| kernel_into(&c, x.as_ref(), m.as_mut(), 0, true).expect("kernel"));
 }
 
+/// As `s23_xtx_fused_kernel` without the mirror of the lower triangle (only the diagonal blocks
+/// are filled): the difference is the cost of mirroring for the full-matrix products after it.
+#[divan::bench(sample_count = 5, sample_size = 1)]
+fn s23_xtx_fused_kernel_lower(b: Bencher) {
+    let c = cfg();
+    let (x, _) = sample(&c, 0);
+    let mut m = Mat::<f64>::zeros(N, N);
+    b.counter(flops(N * (N + 1) * P))
+        .bench_local(|| kernel_into(&c, x.as_ref(), m.as_mut(), 0, false).expect("kernel"));
+}
+
 /// As `s23_xtx_fused_kernel` with the user expression `x*tanh(x)` (slice-evaluated).
 #[divan::bench(sample_count = 5, sample_size = 1)]
 fn s23_xtx_fused_kernel_expr(b: Bencher) {
