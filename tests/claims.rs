@@ -31,6 +31,7 @@ fn check_and_snapshot(id: &str) {
     for n in &verdict.notes {
         text.push_str(&format!("note: {n}\n"));
     }
+    assert!(!text.contains("NaN"), "claim `{id}` prints NaN:\n{text}");
     insta::with_settings!({
         snapshot_path => concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots"),
         prepend_module_to_snapshot => false,
@@ -70,6 +71,12 @@ named_claims! {
     open_correlated_tokens => "open-correlated-tokens",
     ext_multihead_equivalent => "ext-multihead-equivalent",
     ext_multihead_what_heads_buy => "ext-multihead-what-heads-buy",
+    raf_krr_equivalent => "raf-krr-equivalent",
+    raf_lambda_opt => "raf-lambda-opt",
+    raf_memorize_generalize => "raf-memorize-generalize",
+    raf_krr_rate => "raf-krr-rate",
+    raf_bo_rate => "raf-bo-rate",
+    raf_rf_threshold => "raf-rf-threshold",
 }
 
 #[test]

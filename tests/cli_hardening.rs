@@ -719,3 +719,26 @@ fn model_file_with_a_newline_in_a_string_fails_in_one_line() {
     assert!(e.contains("cannot parse expression"), "{e}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// AR(1) tokens: the equivalent diagonalises the dense `n x n` token covariance, so a huge `n`
+/// is refused up front (it used to abort in the allocation: a panic, exit 101).
+#[test]
+fn ar1_theory_at_huge_n_is_refused() {
+    for n in ["100000", "1e9"] {
+        fails_with(
+            &[
+                "theory", "--ar1", "0.5", "--n", n, "--p", n, "--gamma", "0.1",
+            ],
+            &["`n`", "allowed 1..=4096", "AR(1)"],
+        );
+    }
+}
+
+/// A skip strength past 1e6 is refused naming the key (it used to surface as `nu` = inf).
+#[test]
+fn huge_skip_is_refused_by_its_key() {
+    fails_with(
+        &["theory", "--skip", "-1e300", "--c", "1", "--gamma", "0.1"],
+        &["`attention.skip`", "allowed [-1e6, 1e6]"],
+    );
+}

@@ -208,24 +208,24 @@ proptest! {
 
 // ---- theory and Monte Carlo over random model parameters (issue 10) ----
 
-/// Built-in activations (`leaky-relu` and `elu` with a parameter).
-const BUILTINS: [&str; 15] = [
-    "linear",
-    "relu",
-    "leaky-relu:0.1",
-    "tanh",
-    "erf",
-    "sin",
-    "cos",
-    "sign",
-    "abs",
-    "quad",
-    "gelu",
-    "silu",
-    "sigmoid",
-    "softplus",
-    "elu:1",
-];
+/// Every built-in activation of the library (`rmt_verify::activation::BUILTIN_NAMES`), the
+/// parameterised ones at `ALPHA = 0.1` (leaky-relu) and `1` (elu).
+fn builtins() -> Vec<String> {
+    rmt_verify::activation::BUILTIN_NAMES
+        .iter()
+        .map(|n| match *n {
+            "leaky-relu:ALPHA" => "leaky-relu:0.1".to_string(),
+            "elu:ALPHA" => "elu:1".to_string(),
+            other => {
+                assert!(
+                    !other.contains("ALPHA"),
+                    "new parameterised built-in {other}"
+                );
+                other.to_string()
+            }
+        })
+        .collect()
+}
 
 /// The paper's single-head model: an activation, `snr`, `W = I + w_K w_Q^T` with `w_K` on
 /// `e_1` and `w_Q` a rotation of it towards `e_2` (`align` = cosine: 1 aligned, 0 orthogonal).
@@ -259,7 +259,7 @@ proptest! {
     /// of a Newton solution with relative residual ~1e-15 and condition ~1/gamma).
     #[test]
     fn theory_e_in_unit_interval_and_traces_positive(
-        act in 0..BUILTINS.len(),
+        act in 0..rmt_verify::activation::BUILTIN_NAMES.len(),
         lc in -3.0f64..3.0,
         lsnr in -2.0f64..2.0,
         no_signal in any::<bool>(),
@@ -272,11 +272,11 @@ proptest! {
         let kind = if ridge == 0 { ModelKind::Ridge } else { ModelKind::Attention };
         let snr = if no_signal { 0.0 } else { 10f64.powf(lsnr) };
         let (c, gamma) = (10f64.powf(lc), 10f64.powf(lg));
-        let spec = paper_model(kind, BUILTINS[act], snr, w, align);
+        let spec = paper_model(kind, &builtins()[act], snr, w, align);
         let pts = rmt_verify::theory::model_path(&spec, c, &[gamma, 10.0 * gamma])
-            .unwrap_or_else(|e| panic!("{} c={c} snr={snr} gamma={gamma} w={w}: {e}", BUILTINS[act]));
+            .unwrap_or_else(|e| panic!("{} c={c} snr={snr} gamma={gamma} w={w}: {e}", builtins()[act]));
         for p in &pts {
-            let what = format!("{} {kind:?} c={c:e} snr={snr:e} gamma={:e} w={w} align={align}", BUILTINS[act], p.gamma);
+            let what = format!("{} {kind:?} c={c:e} snr={snr:e} gamma={:e} w={w} align={align}", builtins()[act], p.gamma);
             prop_assert!(p.converged, "{what}: not converged");
             prop_assert!(p.e >= -1e-9 && p.e <= 1.0 + 1e-9, "{what}: E = {}", p.e);
             prop_assert!(p.trq > 0.0 && p.trq.is_finite(), "{what}: trQ = {}", p.trq);
@@ -293,7 +293,7 @@ proptest! {
     /// small sizes on both sides of `p = n`, models, activations and alignments.
     #[test]
     fn simulate_is_bit_identical_across_thread_counts(
-        act in 0..BUILTINS.len(),
+        act in 0..rmt_verify::activation::BUILTIN_NAMES.len(),
         n in 8usize..80,
         p in 4usize..100,
         kind in 0..3u8,
@@ -304,7 +304,7 @@ proptest! {
         use rmt_verify::model::{ModelKind, SimConfig};
         let kind = [ModelKind::Attention, ModelKind::Equivalent, ModelKind::Ridge][kind as usize];
         let cfg = SimConfig {
-            spec: paper_model(kind, BUILTINS[act], 1.0, w, align),
+            spec: paper_model(kind, &builtins()[act], 1.0, w, align),
             n,
             p,
             gammas: vec![1e-3, 0.1, 10.0],

@@ -145,6 +145,9 @@ pub struct Tokens {
     pub label_blocks: Option<usize>,
 }
 
+/// Largest `|[attention] skip|` accepted.
+pub const MAX_SKIP: f64 = 1e6;
+
 /// Largest `[tokens] label_blocks` accepted.
 pub const MAX_LABEL_BLOCK: usize = 1 << 28;
 
@@ -438,6 +441,15 @@ impl ModelSpec {
         }
         if let Some(sk) = a.skip {
             crate::error::require_finite("attention.skip", sk)?;
+            // alpha enters the equivalent as alpha^2 nu and 1 + alpha s: beyond 1e6 the skip
+            // term is 1e12 times the residual path and nothing is left to resolve
+            if sk.abs() > MAX_SKIP {
+                return Err(Error::param(
+                    "attention.skip",
+                    crate::error::fmt_num(sk),
+                    format!("allowed [-{MAX_SKIP:e}, {MAX_SKIP:e}]"),
+                ));
+            }
         }
         let r = self.tokens.ar1;
         if !(r.is_finite() && r.abs() < 1.0) {

@@ -24,6 +24,27 @@ pub struct LowRank {
 }
 
 impl LowRank {
+    /// Adds the deterministic low-rank blocks of `L0` to the row-major `n x n` reduced matrix `r`
+    /// whose block `b` starts at `off[b]` (shared by the attention pencil and the mode pencil).
+    pub(crate) fn add_blocks(&self, r: &mut [C64], off: &[usize], n: usize) -> Result<()> {
+        for (rb, cb, mat) in &self.blocks {
+            let (dr, dc) = (self.dims[*rb], self.dims[*cb]);
+            if mat.len() != dr * dc {
+                return Err(Error::param(
+                    "low-rank block",
+                    format!("({rb},{cb})"),
+                    "size",
+                ));
+            }
+            for i in 0..dr {
+                for j in 0..dc {
+                    r[(off[*rb] + i) * n + off[*cb] + j] += mat[i * dc + j];
+                }
+            }
+        }
+        Ok(())
+    }
+
     fn offsets(&self) -> Vec<usize> {
         let mut o = vec![0];
         for d in &self.dims {
@@ -72,21 +93,7 @@ impl LowRank {
             }
         }
         if dm.is_none() {
-            for (rb, cb, mat) in &self.blocks {
-                let (dr, dc) = (self.dims[*rb], self.dims[*cb]);
-                if mat.len() != dr * dc {
-                    return Err(Error::param(
-                        "low-rank block",
-                        format!("({rb},{cb})"),
-                        "size",
-                    ));
-                }
-                for i in 0..dr {
-                    for j in 0..dc {
-                        r[(off[*rb] + i) * n + off[*cb] + j] += mat[i * dc + j];
-                    }
-                }
-            }
+            self.add_blocks(&mut r, &off, n)?;
         }
         for t in &p.terms {
             let Some(l) = t.v else { continue };

@@ -722,21 +722,7 @@ impl ModePencil {
             }
         }
         if dx.is_none() {
-            for (rb, cb, mat) in &low.blocks {
-                let (dr, dc) = (low.dims[*rb], low.dims[*cb]);
-                if mat.len() != dr * dc {
-                    return Err(Error::param(
-                        "low-rank block",
-                        format!("({rb},{cb})"),
-                        "size",
-                    ));
-                }
-                for i in 0..dr {
-                    for jj in 0..dc {
-                        r[(off[*rb] + i) * ntot + off[*cb] + jj] += mat[i * dc + jj];
-                    }
-                }
-            }
+            low.add_blocks(&mut r, &off, ntot)?;
         }
         let src = dx.unwrap_or(x);
         let o0 = self.off_t(0);
