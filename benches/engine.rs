@@ -6,9 +6,12 @@
 //! `X^T X` lower triangle `n(n+1)p`; `Phi = X K` `2pn^2`; `Phi Phi^T` lower triangle `p(p+1)n`;
 //! symmetric EVD with vectors ~`9p^3` (tridiagonalization `4/3 p^3`, QR/D&C and back-transform;
 //! a conventional estimate); activation counted as `n(n+1)/2` evaluations (one per unordered pair:
-//! the symmetric kernel is transformed on its lower triangle and mirrored); path `50 * 6p`.
+//! the symmetric kernel is transformed on its lower triangle); path `50 * 6p`.
 //! `s23_xtx_fused_kernel` is what a replicate runs: `X^T X` with the kernel transform fused into
-//! each column block, then the (parallel) mirror; counted with the `X^T X` FLOPs.
+//! each column block, then a mirror of the diagonal blocks only, counted with the `X^T X` FLOPs;
+//! `s4_phi_xk` reads that lower triangle directly (`linalg::gemm_sym_lower_acc`). The
+//! `_mirrored` / `_full` variants are the former path (whole triangle mirrored, then a plain
+//! GEMM), kept for comparison.
 //! Compare with `benches/numpy_baseline.py` (same stages, OpenBLAS, same thread count).
 
 use divan::counter::ItemsCount;
@@ -56,7 +59,8 @@ fn median_secs(reps: usize, mut f: impl FnMut()) -> f64 {
 }
 
 /// Ratios taken within one run (so that a loaded machine slows numerator and denominator
-/// alike): the kernel stage (`X^T X` fused with the activation, mirrored) against `X^T X` alone,
+/// alike): the kernel stage (`X^T X` fused with the activation, as a replicate runs it: lower
+/// triangle and diagonal blocks) against `X^T X` alone,
 /// for tanh and for a user expression; and a whole replicate against its GEMM-bound floor
 /// (GEMM FLOPs at the GEMM rate measured here, plus the measured eigendecomposition).
 fn summary() {
@@ -80,6 +84,9 @@ fn summary() {
     let mut m = Mat::<f64>::zeros(N, N);
     let t_xtx = median_secs(REPS, || linalg::gram_lower(m.as_mut(), x.as_ref(), 1.0));
     let t_kern = median_secs(REPS, || {
+        kernel_into(&c, x.as_ref(), m.as_mut(), 0, false).expect("kernel")
+    });
+    let t_kern_mirrored = median_secs(REPS, || {
         kernel_into(&c, x.as_ref(), m.as_mut(), 0, true).expect("kernel")
     });
     let mut ce = c.clone();
@@ -95,8 +102,9 @@ fn summary() {
         hermite_coeffs(&expr, 2).expect("coeffs");
     });
     let t_kern = t_kern - t_co;
+    let t_kern_mirrored = t_kern_mirrored - t_co;
     let t_kern_expr = median_secs(REPS, || {
-        kernel_into(&ce, x.as_ref(), m.as_mut(), 0, true).expect("kernel")
+        kernel_into(&ce, x.as_ref(), m.as_mut(), 0, false).expect("kernel")
     }) - t_co_expr;
     // Reference: the former per-element tree walk of the expression, fused into the same
     // parallel X^T X blocks (no centring, no mirror: a lower bound of the former stage).
@@ -134,6 +142,11 @@ fn summary() {
         "  kernel stage, tanh        {:8.1} ms  = {:.2} x X^T X",
         ms(t_kern),
         t_kern / t_xtx
+    );
+    println!(
+        "  ... mirrored whole (old)  {:8.1} ms  = {:.2} x X^T X",
+        ms(t_kern_mirrored),
+        t_kern_mirrored / t_xtx
     );
     println!(
         "  kernel stage, x*tanh(x)   {:8.1} ms  = {:.2} x X^T X",
@@ -225,6 +238,20 @@ fn s4_phi_xk(b: Bencher) {
     let (x, _) = sample(&c, 0);
     let mut k = Mat::<f64>::zeros(N, N);
     linalg::gram_lower(k.as_mut(), x.as_ref(), 1.0);
+    kernel_from_gram(&c, x.as_ref(), k.as_mut(), 0, false).expect("kernel");
+    let mut phi = Mat::<f64>::zeros(P, N);
+    b.counter(flops(2 * P * N * N)).bench_local(|| {
+        linalg::gemm_sym_lower_acc(phi.as_mut(), x.as_ref(), k.as_ref(), 1.0, false)
+    });
+}
+
+/// As `s4_phi_xk` on the whole (mirrored) kernel with a plain blocked GEMM (the former path).
+#[divan::bench(sample_count = 5, sample_size = 1)]
+fn s4_phi_xk_full(b: Bencher) {
+    let c = cfg();
+    let (x, _) = sample(&c, 0);
+    let mut k = Mat::<f64>::zeros(N, N);
+    linalg::gram_lower(k.as_mut(), x.as_ref(), 1.0);
     kernel_from_gram(&c, x.as_ref(), k.as_mut(), 0, true).expect("kernel");
     let mut phi = Mat::<f64>::zeros(P, N);
     b.counter(flops(2 * P * N * N))
@@ -237,18 +264,18 @@ fn s23_xtx_fused_kernel(b: Bencher) {
     let (x, _) = sample(&c, 0);
     let mut m = Mat::<f64>::zeros(N, N);
     b.counter(flops(N * (N + 1) * P))
-        .bench_local(|| kernel_into(&c, x.as_ref(), m.as_mut(), 0, true).expect("kernel"));
+        .bench_local(|| kernel_into(&c, x.as_ref(), m.as_mut(), 0, false).expect("kernel"));
 }
 
-/// As `s23_xtx_fused_kernel` without the mirror of the lower triangle (only the diagonal blocks
-/// are filled): the difference is the cost of mirroring for the full-matrix products after it.
+/// As `s23_xtx_fused_kernel`, then the whole lower triangle mirrored (the former path, for a
+/// plain GEMM after it): the difference is the cost of that mirror.
 #[divan::bench(sample_count = 5, sample_size = 1)]
-fn s23_xtx_fused_kernel_lower(b: Bencher) {
+fn s23_xtx_fused_kernel_mirrored(b: Bencher) {
     let c = cfg();
     let (x, _) = sample(&c, 0);
     let mut m = Mat::<f64>::zeros(N, N);
     b.counter(flops(N * (N + 1) * P))
-        .bench_local(|| kernel_into(&c, x.as_ref(), m.as_mut(), 0, false).expect("kernel"));
+        .bench_local(|| kernel_into(&c, x.as_ref(), m.as_mut(), 0, true).expect("kernel"));
 }
 
 /// As `s23_xtx_fused_kernel` with the user expression `x*tanh(x)` (slice-evaluated).
@@ -260,7 +287,7 @@ fn s23_xtx_fused_kernel_expr(b: Bencher) {
     let (x, _) = sample(&c, 0);
     let mut m = Mat::<f64>::zeros(N, N);
     b.counter(flops(N * (N + 1) * P))
-        .bench_local(|| kernel_into(&c, x.as_ref(), m.as_mut(), 0, true).expect("kernel"));
+        .bench_local(|| kernel_into(&c, x.as_ref(), m.as_mut(), 0, false).expect("kernel"));
 }
 
 fn phi() -> Mat<f64> {

@@ -10,6 +10,8 @@
 //! * [`gram_lower`]: `C = alpha A^T A` on the lower triangle (a syrk-like product, half the flops);
 //! * [`mirror_lower`]: copies the lower triangle to the upper one (tiled transpose);
 //! * [`gemm_blocked`]: `C = alpha A B` by column blocks of `C`;
+//! * [`gemm_sym_lower_acc`]: `C = alpha A K` for a symmetric `K` read from its lower triangle
+//!   (and mirrored diagonal blocks), so the kernel need not be mirrored whole;
 //! * [`sym_eigen`]: symmetric eigendecomposition (from the lower triangle; faer's parallel path
 //!   with a fixed 2-way split, which partitions by that count and not by the pool size);
 //! * [`llt_solve_seq`]: SPD solve by a sequential Cholesky factorisation (RAF kernel ridge);
@@ -213,6 +215,44 @@ pub fn gemm_blocked_acc(
         });
 }
 
+/// `C = alpha A K` (`add = false`) or `C += alpha A K` (`add = true`) for a symmetric `K` of
+/// which only the lower triangle and the diagonal blocks `[j0, j0 + GEMM_BLOCK)^2` of the fixed
+/// partition are read (as left by [`gram_lower`] and [`mirror_diag_blocks_width`] with width
+/// [`GEMM_BLOCK`]); the strict upper triangle outside those blocks may hold anything. Column
+/// block `J = [j0, j0 + w)` of `C` is `A[:, j0..] K[j0.., J]` (stored: the diagonal block and
+/// the lower rectangle below it) plus `A[:, ..j0] K[J, ..j0]^T` (the stored rows of `J`, read
+/// transposed): two sequential products per block, the flops of [`gemm_blocked`] without
+/// mirroring the whole triangle first.
+pub fn gemm_sym_lower_acc(
+    c: MatMut<'_, f64>,
+    a: MatRef<'_, f64>,
+    k: MatRef<'_, f64>,
+    alpha: f64,
+    add: bool,
+) {
+    let n = k.nrows();
+    assert!(k.ncols() == n && c.nrows() == a.nrows() && c.ncols() == n && a.ncols() == n);
+    let acc = if add { Accum::Add } else { Accum::Replace };
+    col_blocks(c, GEMM_BLOCK)
+        .into_par_iter()
+        .for_each(|(j0, mut blk)| {
+            let w = blk.ncols();
+            let below = k.submatrix(j0, j0, n - j0, w);
+            matmul(
+                blk.as_mut(),
+                acc,
+                a.subcols(j0, n - j0),
+                below,
+                alpha,
+                Par::Seq,
+            );
+            if j0 > 0 {
+                let left = k.submatrix(j0, 0, w, j0).transpose();
+                matmul(blk, Accum::Add, a.subcols(0, j0), left, alpha, Par::Seq);
+            }
+        });
+}
+
 /// Mirrors, inside every diagonal block `[j0, j0 + BLOCK)^2` of the fixed partition, the strict
 /// lower triangle onto the strict upper one (each block owned by one task, in parallel).
 pub fn mirror_diag_blocks(c: MatMut<'_, f64>) {
@@ -388,6 +428,27 @@ mod tests {
                 );
             mirror_lower_par(p.as_mut());
             assert!(p == Mat::<f64>::from_fn(n, n, |i, j| (i.max(j) * n + i.min(j)) as f64));
+        }
+        // The symmetric product reads the lower triangle and the diagonal blocks only: the rest
+        // of the upper triangle is NaN, which would poison any entry that read it.
+        for n in [1, 255, 256, 300, 600] {
+            let ks = Mat::<f64>::from_fn(n, n, |i, j| {
+                ((i.max(j) * 5 + i.min(j) * 3) % 17) as f64 - 8.0
+            });
+            let mut kl =
+                Mat::<f64>::from_fn(n, n, |i, j| if i >= j { ks[(i, j)] } else { f64::NAN });
+            mirror_diag_blocks_width(kl.as_mut(), GEMM_BLOCK);
+            let a = test_mat(37, n);
+            let mut s = Mat::<f64>::zeros(37, n);
+            gemm_sym_lower_acc(s.as_mut(), a.as_ref(), kl.as_ref(), 0.5, false);
+            let s_ref = &a * &ks * 0.5;
+            // eps x inner dimension x entry scale (|a| <= 0.6, |k| <= 8)
+            assert!((&s - &s_ref).norm_max() < 1e-15 * n as f64 * 8.0, "n = {n}");
+            gemm_sym_lower_acc(s.as_mut(), a.as_ref(), kl.as_ref(), 0.5, true);
+            assert!(
+                (&s - &s_ref * 2.0).norm_max() < 2e-15 * n as f64 * 8.0,
+                "n = {n}"
+            );
         }
         // Same products up to summation order: eps x inner dimension x entry scale.
         assert!((&c - &full).norm_max() < 1e-13 * 37.0);

@@ -156,7 +156,8 @@ fn kernel_fused(
 /// [`linalg::gram_lower`]), into the full kernel (head 1) of replicate `r` (rank-one term, scaling,
 /// activation, centring, diagonal convention, and the GOE part for the equivalent model). With
 /// `full = false` and a symmetric `T` ([`SimConfig::is_symmetric`]) only the lower triangle and
-/// the diagonal blocks are filled (a cheaper partial result, for custom products).
+/// the diagonal blocks of width [`linalg::GEMM_BLOCK`] are filled: what
+/// [`linalg::gemm_sym_lower_acc`] reads, as in a replicate.
 pub fn kernel_from_gram(
     cfg: &SimConfig,
     x: MatRef<'_, f64>,
@@ -172,7 +173,8 @@ pub fn kernel_from_gram(
 /// Benchmark stage: the kernel (head 1) of replicate `r` from `x` into `m` (any content on entry): the
 /// `X^T X` product with the kernel transform fused into it (symmetric `T`). With `full = false`
 /// and a symmetric `T` only the lower triangle and the diagonal blocks of width
-/// [`linalg::GEMM_BLOCK`] are filled.
+/// [`linalg::GEMM_BLOCK`] are filled (what a replicate builds before
+/// [`linalg::gemm_sym_lower_acc`]).
 pub fn kernel_into(
     cfg: &SimConfig,
     x: MatRef<'_, f64>,
@@ -489,7 +491,7 @@ fn kernel_from_gram_with(
     let mirror = if full {
         Mirror::Full
     } else {
-        Mirror::DiagBlocks(BLOCK)
+        Mirror::DiagBlocks(linalg::GEMM_BLOCK)
     };
     finish_kernel(cfg, co, h, m, r, mirror);
 }
@@ -624,9 +626,10 @@ pub(super) fn features_with(
             "the masked softmax needs at least 2 tokens",
         ));
     }
-    // The n x n kernel buffer is reused by the next replicate on this thread (every entry is
-    // overwritten: lower triangle by the Gram product, upper by the mirror), which saves the
-    // page faults of a fresh 32 MiB mapping at n = 2048. Taken out of the slot while in use (a
+    // The n x n kernel buffer is reused by the next replicate on this thread (every entry read
+    // is overwritten first: the lower triangle by the Gram product, the upper one by the mirror,
+    // or for a symmetric kernel only inside the diagonal blocks, the rest never read), which
+    // saves the page faults of a fresh 32 MiB mapping at n = 2048. Taken out of the slot while in use (a
     // thread may start another replicate while this one waits in a rayon join) and kept only
     // up to KBUF_MAX_LEN entries. A new buffer is calloc'd (fresh zero pages, no memset).
     let mut buf = KBUF.with(Cell::take);
@@ -649,13 +652,25 @@ pub(super) fn features_with(
         };
         linalg::gemm_blocked(phi.as_mut(), x.as_ref(), a, alpha);
     } else {
+        // A symmetric kernel is left as its lower triangle plus mirrored diagonal blocks, which
+        // is all `gemm_sym_lower_acc` reads (no mirror of the whole triangle); otherwise whole.
+        let sym = cfg.is_symmetric();
+        let mirror = if sym {
+            Mirror::DiagBlocks(linalg::GEMM_BLOCK)
+        } else {
+            Mirror::Full
+        };
         for h in 0..hh {
-            kernel_fused(cfg, co, h, x.as_ref(), m.as_mut(), r, Mirror::Full);
-            if concat {
-                let rows = phi.as_mut().subrows_mut(h * p, p);
-                linalg::gemm_blocked(rows, x.as_ref(), m.as_ref(), 1.0);
+            kernel_fused(cfg, co, h, x.as_ref(), m.as_mut(), r, mirror);
+            let (rows, a, add) = if concat {
+                (phi.as_mut().subrows_mut(h * p, p), 1.0, false)
             } else {
-                linalg::gemm_blocked_acc(phi.as_mut(), x.as_ref(), m.as_ref(), alpha, h > 0);
+                (phi.as_mut(), alpha, h > 0)
+            };
+            if sym {
+                linalg::gemm_sym_lower_acc(rows, x.as_ref(), m.as_ref(), a, add);
+            } else {
+                linalg::gemm_blocked_acc(rows, x.as_ref(), m.as_ref(), a, add);
             }
         }
     }
