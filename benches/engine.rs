@@ -318,6 +318,17 @@ fn s6_eigendecomposition(b: Bencher) {
         .bench_local(|| linalg::sym_eigen(g.as_ref(), true).expect("evd"));
 }
 
+/// As `s6_eigendecomposition` without eigenvectors (tridiagonalization and QR only): what a
+/// replicate would pay if the path needed no weights (it does: `w_i = (u_i^T Phi y)^2 / n`).
+#[divan::bench(sample_count = 5, sample_size = 1)]
+fn s6_eigenvalues_only(b: Bencher) {
+    let phi = phi();
+    let mut g = Mat::<f64>::zeros(P, P);
+    linalg::gram_lower(g.as_mut(), phi.transpose(), 1.0 / N as f64);
+    b.counter(flops(4 * P * P * P / 3))
+        .bench_local(|| linalg::sym_eigen(g.as_ref(), false).expect("evd"));
+}
+
 #[divan::bench(sample_count = 5, sample_size = 10)]
 fn s7_gamma_path(b: Bencher) {
     let c = cfg();

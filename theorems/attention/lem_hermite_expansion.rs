@@ -31,6 +31,7 @@
 //! expansion, Parseval); Stein's lemma $E[\xi g(\xi)] = E g'(\xi)$.
 
 use crate::activation::Activation;
+use rayon::prelude::*;
 use crate::claim::{Budget, Claim, NegativeControl, Row, Verdict};
 use crate::error::Result;
 use crate::hermite::{closed_form, hermite_coeffs, HermiteCoeffs};
@@ -119,11 +120,19 @@ impl LemHermite {
         let k_kinked = budget.pick(60, 200);
         let mut rows = Vec::new();
         let mut notes = Vec::new();
-        for spec in ACTIVATIONS {
-            let act = Activation::parse(spec)?;
-            let kinked = !act.breakpoints().is_empty();
-            let k = if kinked { k_kinked } else { K_SMOOTH };
-            let mut h = hermite_coeffs(&act, k)?;
+        // The quadratures are independent (one activation each, sequential inside): in parallel,
+        // collected in the order of ACTIVATIONS, so the rows do not depend on the thread count.
+        let coeffs = ACTIVATIONS
+            .par_iter()
+            .map(|spec| {
+                let act = Activation::parse(spec)?;
+                let kinked = !act.breakpoints().is_empty();
+                let k = if kinked { k_kinked } else { K_SMOOTH };
+                let h = hermite_coeffs(&act, k)?;
+                Ok((act, kinked, k, h))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        for (spec, (act, kinked, k, mut h)) in ACTIVATIONS.iter().zip(coeffs) {
             h.a1 += perturb;
             let (tol, src) = if kinked {
                 (TOL_KINKED, "1e-10 abs (kinked, closed form)")
