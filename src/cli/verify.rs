@@ -252,7 +252,7 @@ pub fn selected(args: &Args) -> anyhow::Result<Vec<Box<dyn Claim>>> {
 /// use a fixed block partition, so each verdict is the same bits for any thread count and any
 /// execution order. Memory: each row still sizes its replicate concurrency from the memory
 /// available when it starts ([`rmt_verify::SimConfig::concurrency`]); the full run peaks at
-/// well under 1 GiB (README, Performance). With several claims, per-row progress bars would
+/// at 1.2 GiB (README, Performance). With several claims, per-row progress bars would
 /// interleave: claims then report their start and end on stderr instead.
 pub fn check_claims(claims: &[Box<dyn Claim>], which: &[usize], budget: &Budget) -> Vec<ClaimRun> {
     use rayon::prelude::*;
